@@ -1,0 +1,41 @@
+# Everything a fresh machine needs, from python3 and git alone.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck site serve bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/opsledger validate
+
+	$(BIN)/mkdocs build --strict --quiet
+
+	@echo "Site built in public/: open public/index.html, or run 'make serve' for http://127.0.0.1:8000"
+
+test: $(STAMP) lint typecheck
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check tools benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+site: $(STAMP)
+	$(BIN)/mkdocs build --strict
+
+serve: $(STAMP)
+	$(BIN)/mkdocs serve
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/site_build.py
+
+clean:
+	rm -rf $(VENV) public .pytest_cache .mypy_cache .ruff_cache

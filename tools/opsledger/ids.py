@@ -1,0 +1,57 @@
+"""Ids and file names, matched whole before they ever become paths."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+KINDS = {"release": "releases", "incident": "incidents"}
+PREFIX = {"release": "REL", "incident": "INC"}
+RECORD_ID = re.compile(r"(REL|INC)-(\d{4})-(\d{4})")
+PERSON = re.compile(r"[a-z][a-z0-9_]*(?:-[a-z0-9_]+)*")
+ROLE = re.compile(r"[a-z][a-z0-9_]{0,39}")
+SIGNOFF_NAME = re.compile(rf"({ROLE.pattern})--({PERSON.pattern})(?:--([2-9]|[1-9][0-9]+))?\.yaml")
+
+
+def kind_of(record_id: str) -> str | None:
+    match = RECORD_ID.fullmatch(record_id)
+    if not match:
+        return None
+    return "release" if match.group(1) == "REL" else "incident"
+
+
+def record_dir(record_id: str) -> str:
+    kind = kind_of(record_id)
+    if kind is None:
+        raise ValueError(f"{record_id!r} is not a record id (REL-YYYY-NNNN or INC-YYYY-NNNN)")
+    return f"{KINDS[kind]}/{record_id}"
+
+
+def record_file(record_id: str) -> str:
+    kind = kind_of(record_id)
+    return f"{record_dir(record_id)}/{kind}.yaml"
+
+
+@dataclass(frozen=True, order=True)
+class SignoffName:
+    role: str
+    person: str
+    seq: int
+
+    @property
+    def filename(self) -> str:
+        suffix = f"--{self.seq}" if self.seq > 1 else ""
+        return f"{self.role}--{self.person}{suffix}.yaml"
+
+
+def parse_signoff_name(name: str) -> SignoffName | None:
+    match = SIGNOFF_NAME.fullmatch(name)
+    if not match:
+        return None
+    return SignoffName(match.group(1), match.group(2), int(match.group(3) or 1))
+
+
+def display(name: str) -> str:
+    """A name from the repository, safe to print: escapes anything invisible or control."""
+    return name.encode("unicode_escape").decode("ascii") if not name.isprintable() or \
+        any(ord(c) > 0x7E for c in name) else name

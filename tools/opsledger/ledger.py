@@ -1,0 +1,168 @@
+"""The ledger's layout: which files are records, sign-offs and postmortems, and what
+does not belong."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from opsledger import ids
+from opsledger.loader import Document, LoadError, invisible_characters, load
+from opsledger.problems import Problem
+from opsledger.tree import TooLarge, Tree
+
+POLICY_FILE = "opsledger.yaml"
+ALLOWED_AT_TOP = {".gitkeep", "README.md"}
+
+
+@dataclass
+class Signoff:
+    path: str
+    name: ids.SignoffName
+    doc: Document | None
+
+
+@dataclass
+class Record:
+    kind: str
+    id: str
+    path: str
+    doc: Document | None
+    postmortem: bytes | None = None
+    signoffs: list[Signoff] = field(default_factory=list)
+
+    @property
+    def data(self) -> dict[str, object]:
+        return self.doc.data if self.doc else {}
+
+    @property
+    def directory(self) -> str:
+        return self.path.rsplit("/", 1)[0]
+
+
+@dataclass
+class Ledger:
+    records: dict[str, Record] = field(default_factory=dict)
+    ids: dict[str, set[str]] = field(default_factory=lambda: {k: set() for k in ids.KINDS})
+    problems: list[Problem] = field(default_factory=list)
+
+
+def read_document(tree: Tree, path: str) -> Document | Problem:
+    try:
+        return load(path, tree.read(path))
+    except LoadError as exc:
+        return exc.problem
+    except TooLarge as exc:
+        return Problem(path, 1, 1, "OL001", f"{exc}; it was not read")
+
+
+def list_ids(tree: Tree, ledger: Ledger) -> None:
+    """Every record directory name (cheap: directory listings only)."""
+    for kind, top in ids.KINDS.items():
+        for entry in tree.entries(top):
+            if entry.kind == "dir" and ids.kind_of(entry.name) == kind:
+                ledger.ids[kind].add(entry.name)
+
+
+def scan(tree: Tree, only: Iterable[str] | None = None) -> Ledger:
+    """Read the ledger; with `only`, read just those record ids (the rest are listed)."""
+    ledger = Ledger()
+    wanted = set(only) if only is not None else None
+    for kind, top in ids.KINDS.items():
+        for entry in tree.entries(top):
+            problem = _layout_problem(top, entry.name, entry.kind, kind)
+            if problem:
+                if wanted is None:
+                    ledger.problems.append(problem)
+                continue
+            ledger.ids[kind].add(entry.name)
+            if wanted is None or entry.name in wanted:
+                ledger.records[entry.name] = read_record(tree, kind, entry.name, ledger.problems)
+    return ledger
+
+
+def _layout_problem(top: str, name: str, kind: str, expected: str) -> Problem | None:
+    path = f"{top}/{ids.display(name)}"
+    if kind in ("link", "submodule", "other"):
+        what = {"link": "symbolic link", "submodule": "submodule"}.get(kind, "special file")
+        return Problem(path, None, None, "OL021", f"{what} in the ledger; only regular files "
+                       "and directories count (its target is not read)")
+    if invisible_characters(name):
+        return Problem(path, None, None, "OL009",
+                       f"name contains invisible or control characters "
+                       f"({', '.join(invisible_characters(name))}); rename it")
+    if kind == "file":
+        if name in ALLOWED_AT_TOP:
+            return None
+        return Problem(path, None, None, "OL020", f"stray file; records live in "
+                       f"{top}/<ID>/{expected}.yaml")
+    if ids.kind_of(name) != expected:
+        prefix = ids.PREFIX[expected]
+        return Problem(path, None, None, "OL022", f"directory name is not a {expected} id "
+                       f"({prefix}-YYYY-NNNN)")
+    return None
+
+
+def read_record(tree: Tree, kind: str, record_id: str, problems: list[Problem]) -> Record:
+    directory = f"{ids.KINDS[kind]}/{record_id}"
+    path = f"{directory}/{kind}.yaml"
+    record = Record(kind, record_id, path, None)
+    for entry in tree.entries(directory):
+        entry_path = f"{directory}/{ids.display(entry.name)}"
+        if entry.kind in ("link", "submodule", "other"):
+            problems.append(Problem(entry_path, None, None, "OL021", "symbolic link, submodule "
+                                    "or special file in a record; only regular files count"))
+        elif entry.name == f"{kind}.yaml" and entry.kind == "file":
+            _attach(record, read_document(tree, path), problems)
+        elif entry.name == "postmortem.md" and kind == "incident" and entry.kind == "file":
+            record.postmortem = _read_text(tree, entry_path, problems)
+        elif entry.name == "signoffs" and entry.kind == "dir":
+            record.signoffs = read_signoffs(tree, f"{directory}/signoffs", problems)
+        else:
+            problems.append(Problem(entry_path, None, None, "OL020", "unexpected file in a "
+                                    f"record; allowed: {_allowed(kind)}"))
+    if record.doc is None and not any(p.path == path for p in problems):
+        problems.append(Problem(directory, None, None, "OL023", f"missing {kind}.yaml"))
+    return record
+
+
+def _allowed(kind: str) -> str:
+    extra = ", postmortem.md" if kind == "incident" else ""
+    return f"{kind}.yaml{extra}, signoffs/"
+
+
+def _attach(record: Record, loaded: Document | Problem, problems: list[Problem]) -> None:
+    if isinstance(loaded, Problem):
+        problems.append(loaded)
+    else:
+        record.doc = loaded
+
+
+def _read_text(tree: Tree, path: str, problems: list[Problem]) -> bytes | None:
+    try:
+        raw = tree.read(path)
+        raw.decode("utf-8")
+    except TooLarge as exc:
+        problems.append(Problem(path, 1, 1, "OL001", f"{exc}; it was not read"))
+        return None
+    except UnicodeDecodeError:
+        problems.append(Problem(path, 1, 1, "OL001", "not UTF-8; save the file as UTF-8"))
+        return None
+    return raw
+
+
+def read_signoffs(tree: Tree, directory: str, problems: list[Problem]) -> list[Signoff]:
+    found = []
+    for entry in tree.entries(directory):
+        path = f"{directory}/{ids.display(entry.name)}"
+        name = ids.parse_signoff_name(entry.name) if entry.kind == "file" else None
+        if name is None:
+            code = "OL021" if entry.kind in ("link", "submodule", "other") else "OL024"
+            problems.append(Problem(path, None, None, code, "sign-off files are regular files "
+                                    "named <role>--<person>.yaml (later decisions --2, --3...)"))
+            continue
+        loaded = read_document(tree, path)
+        if isinstance(loaded, Problem):
+            problems.append(loaded)
+        found.append(Signoff(path, name, loaded if isinstance(loaded, Document) else None))
+    return sorted(found, key=lambda s: s.name)

@@ -1,0 +1,77 @@
+"""The state tables of both lifecycles, as data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+RELEASE_EDGES: dict[str, tuple[str, ...]] = {
+    "draft": ("submitted", "cancelled"),
+    "submitted": ("approved", "rejected", "cancelled"),
+    "approved": ("implementing", "submitted", "rejected", "cancelled"),
+    "implementing": ("succeeded", "failed", "rolled_back"),
+    "succeeded": ("closed",),
+    "failed": ("closed",),
+    "rolled_back": ("closed",),
+}
+# Emergency changes ship first and collect the full sign-offs before they close.
+EMERGENCY_EDGES: dict[str, tuple[str, ...]] = {"draft": ("implementing",),
+                                               "submitted": ("implementing",)}
+RELEASE_TERMINAL = ("closed", "rejected", "cancelled")
+
+INCIDENT_EDGES: dict[str, tuple[str, ...]] = {
+    "triage": ("investigating", "identified", "mitigated", "resolved", "declined",
+               "cancelled", "merged"),
+    "investigating": ("identified", "mitigated", "resolved", "cancelled", "merged"),
+    "identified": ("mitigated", "resolved", "merged"),
+    "mitigated": ("resolved", "investigating"),
+    "resolved": ("postmortem", "closed", "investigating"),
+    "postmortem": ("closed",),
+}
+INCIDENT_TERMINAL = ("closed", "declined", "cancelled", "merged")
+REOPEN = {("mitigated", "investigating"), ("resolved", "investigating")}
+
+# Which timestamp a state sets when `opsledger status` moves a record into it.
+INCIDENT_STAMPS = {"investigating": "acknowledged_at", "mitigated": "mitigated_at",
+                   "resolved": "resolved_at", "closed": "closed_at"}
+
+NEEDS: dict[tuple[str, str], str] = {
+    ("release", "submitted"): "executor, changes, impact, testing, rollback, emergency_response",
+    ("release", "approved"): "the sign-offs the risk level requires",
+    ("release", "implementing"): "execution.started_at, inside the window, not in a freeze",
+    ("release", "succeeded"): "execution.finished_at and execution.result",
+    ("release", "failed"): "execution.finished_at and execution.result",
+    ("release", "rolled_back"): "execution.finished_at and execution.result",
+    ("release", "closed"): "a post-implementation review (emergency: all sign-offs)",
+    ("incident", "investigating"): "a real severity (SEV1-4), an incident commander, impact",
+    ("incident", "mitigated"): "timestamps.mitigated_at",
+    ("incident", "resolved"): "timestamps.resolved_at",
+    ("incident", "closed"): "timestamps.closed_at; an approved postmortem if required",
+    ("incident", "merged"): "duplicate_of",
+}
+
+
+@dataclass(frozen=True)
+class Edge:
+    kind: str
+    old: str
+    new: str
+    emergency: bool = False
+
+    @property
+    def allowed(self) -> bool:
+        return self.new in next_states(self.kind, self.old, self.emergency)
+
+    @property
+    def reopen(self) -> bool:
+        return self.kind == "incident" and (self.old, self.new) in REOPEN
+
+
+def next_states(kind: str, state: str, emergency: bool = False) -> tuple[str, ...]:
+    if kind == "release":
+        extra = EMERGENCY_EDGES.get(state, ()) if emergency else ()
+        return RELEASE_EDGES.get(state, ()) + extra
+    return INCIDENT_EDGES.get(state, ())
+
+
+def terminal(kind: str, state: object) -> bool:
+    return state in (RELEASE_TERMINAL if kind == "release" else INCIDENT_TERMINAL)

@@ -1,0 +1,235 @@
+"""Strict YAML: one mapping, plain data, every node's line kept.
+
+Built on PyYAML's event stream (libyaml where present) rather than its constructor, so
+that aliases are refused before they can expand, timestamps stay strings and duplicate
+keys are caught instead of silently keeping the last one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from opsledger.problems import Problem
+
+MAX_BYTES = 256 * 1024
+MAX_DEPTH = 32
+Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+Key = tuple[str | int, ...]
+
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Overrides and isolates reorder what a reviewer sees (Trojan Source); never legitimate here.
+BIDI_OVERRIDE = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# Invisible in names, so two different people or roles could look identical.
+INVISIBLE = re.compile("[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\u034f\u180e]")
+
+_NULL = re.compile(r"~|null|Null|NULL|")
+_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False,
+         "FALSE": False, "yes": True, "Yes": True, "YES": True, "no": False, "No": False,
+         "NO": False, "on": True, "On": True, "ON": True, "off": False, "Off": False,
+         "OFF": False}
+_INT = re.compile(r"[-+]?(0|[1-9][0-9_]*)")
+_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9_]*)?)([eE][-+]?[0-9]+)?")
+
+
+@dataclass(frozen=True)
+class Mark:
+    line: int
+    col: int
+
+
+@dataclass
+class Document:
+    path: str
+    data: Any
+    marks: dict[Key, Mark] = field(default_factory=dict)
+    plain: dict[Key, str] = field(default_factory=dict)  # unquoted scalars, as written
+
+    def mark(self, key: Key) -> Mark:
+        for end in range(len(key), -1, -1):
+            found = self.marks.get(key[:end])
+            if found is not None:
+                return found
+        return Mark(1, 1)
+
+    def problem(self, key: Key, code: str, message: str) -> Problem:
+        where = self.mark(key)
+        return Problem(self.path, where.line, where.col, code, message)
+
+
+class LoadError(Exception):
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+def invisible_characters(text: str) -> list[str]:
+    return [f"U+{ord(c):04X}" for c in text if CONTROL.match(c) or BIDI_OVERRIDE.match(c)
+            or INVISIBLE.match(c)]
+
+
+def load(path: str, raw: bytes) -> Document:
+    text = decode(path, raw)
+    builder = _Builder(path)
+    try:
+        for event in yaml.parse(text, Loader=Loader):
+            builder.feed(event)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        reason = exc.problem or exc.context or "unreadable YAML"
+        if "\t" in text.split("\n")[line - 1][:col]:
+            reason += " (a tab: indent with spaces)"
+        raise LoadError(Problem(path, line, col, "OL002", f"YAML syntax error: {reason}")) from None
+    return builder.document()
+
+
+def decode(path: str, raw: bytes) -> str:
+    def fail(message: str) -> LoadError:
+        return LoadError(Problem(path, 1, 1, "OL001", message))
+
+    if len(raw) > MAX_BYTES:
+        raise fail(f"file is {len(raw)} bytes; the limit is {MAX_BYTES} (256 KiB)")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf")):
+        raise fail("file starts with a byte-order mark; save it as UTF-8 without BOM")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise LoadError(Problem(path, line, 1, "OL001",
+                                f"byte 0x{raw[exc.start]:02x} is not UTF-8; save the file as UTF-8")
+                        ) from None
+    for number, content in enumerate(text.split("\n"), start=1):
+        bad = CONTROL.search(content.rstrip("\r")) or BIDI_OVERRIDE.search(content)
+        if bad:
+            raise LoadError(Problem(path, number, bad.start() + 1, "OL009",
+                                    f"character U+{ord(bad.group()):04X} is not allowed "
+                                    "(control or bidi override); delete it"))
+    return text
+
+
+class _Builder:
+    """Turns parser events into plain Python data, refusing what a reviewer could misread."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.stack: list[tuple[Key, Any, list[Any]]] = []  # (key, container, pending map key)
+        self.result: Any = None
+        self.documents = 0
+        self.marks: dict[Key, Mark] = {}
+        self.plain: dict[Key, str] = {}
+
+    def fail(self, event: Any, code: str, message: str) -> LoadError:
+        mark = event.start_mark
+        return LoadError(Problem(self.path, mark.line + 1, mark.column + 1, code, message))
+
+    def feed(self, event: Any) -> None:
+        if isinstance(event, yaml.DocumentStartEvent):
+            self.documents += 1
+            if self.documents > 1:
+                raise self.fail(event, "OL010", "only one YAML document per file (remove `---`)")
+        elif isinstance(event, yaml.AliasEvent):
+            raise self.fail(event, "OL004", f"alias *{event.anchor} is not allowed; "
+                                            "write the value out in full")
+        elif isinstance(event, yaml.NodeEvent):
+            self._node(event)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            key, value, _ = self.stack.pop()
+            self._place(event, key, value)
+
+    def _node(self, event: Any) -> None:
+        if event.anchor is not None:
+            raise self.fail(event, "OL004", f"anchor &{event.anchor} is not allowed; "
+                                            "write each value out in full")
+        if event.tag is not None:
+            raise self.fail(event, "OL007", f"explicit tag {event.tag} is not allowed")
+        if isinstance(event, yaml.ScalarEvent):
+            self._scalar(event)
+            return
+        key = self._next_key(event)
+        if len(key) >= MAX_DEPTH:
+            raise self.fail(event, "OL008", f"nesting deeper than {MAX_DEPTH} levels")
+        self.marks[key] = Mark(event.start_mark.line + 1, event.start_mark.column + 1)
+        container: Any = {} if isinstance(event, yaml.MappingStartEvent) else []
+        self.stack.append((key, container, []))
+
+    def _scalar(self, event: Any) -> None:
+        if self.stack and isinstance(self.stack[-1][1], dict) and not self.stack[-1][2]:
+            self._map_key(event)
+            return
+        key = self._next_key(event)
+        self.marks[key] = Mark(event.start_mark.line + 1, event.start_mark.column + 1)
+        plain = not event.style and event.implicit[0]
+        if plain:
+            self.plain[key] = event.value
+        self._place(event, key, resolve(event.value) if plain else event.value)
+
+    def _map_key(self, event: Any) -> None:
+        plain = not event.style and event.implicit[0]
+        if plain and event.value == "<<":
+            raise self.fail(event, "OL005", "merge key `<<` is not allowed; write the keys out")
+        if plain and not isinstance(resolve(event.value), str):
+            raise self.fail(event, "OL006", f"key {event.value!r} is not a string; quote it")
+        hidden = invisible_characters(event.value)
+        if hidden:
+            raise self.fail(event, "OL009", f"key {event.value!r} contains invisible "
+                                            f"character(s) {', '.join(hidden)}")
+        _, mapping, pending = self.stack[-1]
+        if event.value in mapping:
+            raise self.fail(event, "OL003", f"duplicate key {event.value!r}: a reader sees one "
+                                            "value and the tool another; keep one")
+        pending.append(event.value)
+
+    def _next_key(self, event: Any) -> Key:
+        if not self.stack:
+            return ()
+        parent_key, container, pending = self.stack[-1]
+        if isinstance(container, list):
+            return (*parent_key, len(container))
+        if not pending:
+            raise self.fail(event, "OL006", "a mapping or list cannot be a key")
+        return (*parent_key, pending[-1])
+
+    def _place(self, event: Any, key: Key, value: Any) -> None:
+        if not self.stack:
+            self.result = value
+            return
+        _, container, pending = self.stack[-1]
+        if isinstance(container, list):
+            container.append(value)
+        else:
+            container[pending.pop()] = value
+
+    def document(self) -> Document:
+        if not isinstance(self.result, dict):
+            raise LoadError(Problem(self.path, 1, 1, "OL010",
+                                    "the file must hold one YAML mapping (key: value lines)"))
+        return Document(self.path, self.result, self.marks, self.plain)
+
+
+def resolve(value: str) -> Any:
+    """YAML 1.1 plain scalars, except that timestamps stay strings."""
+    if _NULL.fullmatch(value):
+        return None
+    if value in _BOOL:
+        return _BOOL[value]
+    if _INT.fullmatch(value):
+        return int(value.replace("_", ""))
+    if _FLOAT.fullmatch(value) and any(c.isdigit() for c in value):
+        return float(value.replace("_", ""))
+    return value
+
+
+def walk(data: Any, key: Key = ()) -> Iterator[tuple[Key, Any]]:
+    yield key, data
+    if isinstance(data, dict):
+        for name, value in data.items():
+            yield from walk(value, (*key, name))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from walk(value, (*key, index))

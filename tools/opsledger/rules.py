@@ -1,0 +1,201 @@
+"""Semantic rules on one state of the ledger. A rule is a function yielding Problems;
+the tuples at the bottom are the list of rules."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from opsledger import timefmt
+from opsledger.ledger import Ledger, Record
+from opsledger.loader import Key, walk
+from opsledger.policy import Policy
+from opsledger.problems import Problem
+
+
+@dataclass
+class Context:
+    policy: Policy
+    ledger: Ledger
+
+
+Rule = Callable[[Record, Context], Iterator[Problem]]
+
+
+def _problem(record: Record, key: Key, code: str, message: str) -> Problem:
+    assert record.doc is not None
+    return record.doc.problem(key, code, message)
+
+
+def id_matches_directory(record: Record, ctx: Context) -> Iterator[Problem]:
+    if record.data.get("id") != record.id:
+        yield _problem(record, ("id",), "OL110", f"id {record.data.get('id')!r} must equal its "
+                       f"directory name {record.id!r}; ids never change")
+
+
+PERSON_FIELDS = {"requested_by", "executor", "by", "person", "owner", "incident_commander",
+                 "contact"}
+PERSON_LISTS = {"oncall"}
+
+
+def people_exist(record: Record, ctx: Context) -> Iterator[Problem]:
+    for key, value in walk(record.data):
+        field = key[-1] if key else None
+        parent = key[-2] if len(key) > 1 else None
+        is_person = (field in PERSON_FIELDS and isinstance(value, str)) or (
+            isinstance(field, int) and parent in PERSON_LISTS)
+        if is_person and value not in ctx.policy.people:
+            yield _problem(record, key, "OL121", f"{_dotted(key)}: unknown person {value!r}; "
+                           "add them to `people` in opsledger.yaml or fix the name")
+
+
+def services_exist(record: Record, ctx: Context) -> Iterator[Problem]:
+    data = record.data
+    candidates: list[tuple[Key, Any]] = [(("system",), data.get("system"))]
+    candidates += [(("services", i), s) for i, s in enumerate(data.get("services") or [])]
+    impact = data.get("impact") if isinstance(data.get("impact"), dict) else {}
+    candidates += [(("impact", "services", i), s)
+                   for i, s in enumerate(impact.get("services") or [])]
+    for key, service in candidates:
+        if isinstance(service, str) and service not in ctx.policy.services:
+            known = ", ".join(sorted(ctx.policy.services))
+            yield _problem(record, key, "OL120", f"{_dotted(key)}: unknown service {service!r} "
+                           f"(catalog: {known})")
+
+
+def roles_exist(record: Record, ctx: Context) -> Iterator[Problem]:
+    for index, assignment in enumerate(record.data.get("roles") or []):
+        role = assignment.get("role") if isinstance(assignment, dict) else None
+        if isinstance(role, str) and role not in ctx.policy.roles:
+            yield _problem(record, ("roles", index, "role"), "OL122",
+                           f"roles.{index}.role: unknown role {role!r}; roles are defined in "
+                           "opsledger.yaml")
+
+
+def links_exist(record: Record, ctx: Context) -> Iterator[Problem]:
+    fields = {"related_releases": ("release", "OL123"), "related_incidents": ("incident", "OL124"),
+              "duplicate_of": ("incident", "OL124")}
+    for field, (kind, code) in fields.items():
+        value = record.data.get(field)
+        targets = value if isinstance(value, list) else [value] if value else []
+        for index, target in enumerate(targets):
+            key: Key = (field, index) if isinstance(value, list) else (field,)
+            if target not in ctx.ledger.ids[kind]:
+                yield _problem(record, key, code, f"{_dotted(key)}: {kind} {target!r} does "
+                               "not exist")
+            else:
+                yield from _reciprocal(record, ctx, key, field, target)
+
+
+def _reciprocal(record: Record, ctx: Context, key: Key, field: str,
+                target: str) -> Iterator[Problem]:
+    back = {"related_releases": "related_incidents", "related_incidents": "related_releases"}
+    other = ctx.ledger.records.get(target)
+    if field in back and other is not None and other.doc is not None and \
+            record.id not in (other.data.get(back[field]) or []):
+        yield _problem(record, key, "OL125", f"{_dotted(key)}: {target} does not list "
+                       f"{record.id} in its {back[field]}; link both ways")
+
+
+def _time(value: object) -> datetime | None:
+    try:
+        return timefmt.parse(value) if isinstance(value, str) else None
+    except ValueError:
+        return None  # reported by the schema
+
+
+def _ordered(record: Record, pairs: list[tuple[Key, Key]]) -> Iterator[Problem]:
+    for earlier, later in pairs:
+        first, second = _time(_get(record.data, earlier)), _time(_get(record.data, later))
+        if first and second and second < first:
+            code = "OL131" if earlier == ("window", "start") else "OL130"
+            yield _problem(record, later, code, f"{_dotted(later)} "
+                           f"({_get(record.data, later)}) is before {_dotted(earlier)} "
+                           f"({_get(record.data, earlier)})")
+
+
+INCIDENT_ORDER = [("impact_started_at", "detected_at"), ("detected_at", "declared_at"),
+                  ("detected_at", "acknowledged_at"), ("detected_at", "mitigated_at"),
+                  ("mitigated_at", "resolved_at"), ("detected_at", "resolved_at"),
+                  ("resolved_at", "closed_at")]
+
+
+def incident_times_ordered(record: Record, ctx: Context) -> Iterator[Problem]:
+    yield from _ordered(record, [(("timestamps", a), ("timestamps", b))
+                                 for a, b in INCIDENT_ORDER])
+
+
+def release_times_ordered(record: Record, ctx: Context) -> Iterator[Problem]:
+    yield from _ordered(record, [(("window", "start"), ("window", "end")),
+                                 (("execution", "started_at"), ("execution", "finished_at")),
+                                 (("execution", "finished_at"), ("review", "at"))])
+
+
+def severity_roles_filled(record: Record, ctx: Context) -> Iterator[Problem]:
+    if record.data.get("status") in ("triage", "declined", "cancelled", "merged"):
+        return
+    severity = ctx.policy.severity(str(record.data.get("severity")))
+    required = ["incident_commander", *severity.get("required_roles", [])]
+    held = {r.get("role") for r in record.data.get("roles") or [] if isinstance(r, dict)}
+    for role in dict.fromkeys(required):
+        if role not in held:
+            yield _problem(record, ("roles",), "OL140", f"roles: {record.data.get('severity')} "
+                           f"out of triage needs a {role}; add it to roles")
+
+
+def action_item_ids_unique(record: Record, ctx: Context) -> Iterator[Problem]:
+    seen: set[str] = set()
+    for index, item in enumerate(record.data.get("action_items") or []):
+        item_id = item.get("id") if isinstance(item, dict) else None
+        if item_id in seen:
+            yield _problem(record, ("action_items", index, "id"), "OL111",
+                           f"action_items.{index}.id: {item_id!r} used twice in this incident")
+        if isinstance(item_id, str):
+            seen.add(item_id)
+
+
+def _get(data: Any, key: Key) -> Any:
+    for part in key:
+        if isinstance(data, dict):
+            data = data.get(part)
+        elif isinstance(data, list) and isinstance(part, int) and part < len(data):
+            data = data[part]
+        else:
+            return None
+    return data
+
+
+def _dotted(key: Key) -> str:
+    return ".".join(str(part) for part in key)
+
+
+COMMON: tuple[Rule, ...] = (id_matches_directory, people_exist, services_exist, links_exist)
+RULES: dict[str, tuple[Rule, ...]] = {
+    "release": (*COMMON, release_times_ordered),
+    "incident": (*COMMON, roles_exist, incident_times_ordered, severity_roles_filled,
+                 action_item_ids_unique),
+}
+
+
+def check_record(record: Record, ctx: Context) -> Iterator[Problem]:
+    for rule in RULES[record.kind]:
+        yield from rule(record, ctx)
+
+
+def check_policy(policy: Policy) -> Iterator[Problem]:
+    people = policy.people
+    for role, members in policy.roles.items():
+        for index, person in enumerate(members):
+            if person not in people:
+                yield policy.doc.problem(("roles", role, index), "OL160",
+                                         f"roles.{role}: unknown person {person!r}")
+    for index, service in enumerate(policy.data.get("services", [])):
+        for j, owner in enumerate(service.get("owners", [])):
+            if owner not in people:
+                yield policy.doc.problem(("services", index, "owners", j), "OL160",
+                                         f"services.{index}.owners: unknown person {owner!r}")
+    for key, value in walk(policy.data.get("releases", {}), ("releases",)):
+        if key and key[-1] == "role" and value not in policy.roles:
+            yield policy.doc.problem(key, "OL160", f"{_dotted(key)}: unknown role {value!r}")

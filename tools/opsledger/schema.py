@@ -1,0 +1,89 @@
+"""JSON Schema validation: the only module that imports jsonschema."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import jsonschema
+from jsonschema.exceptions import ValidationError, relevance
+
+from opsledger import timefmt
+from opsledger.loader import Document
+from opsledger.problems import Problem
+
+KINDS = ("release", "incident", "signoff", "policy")
+
+_FORMATS = jsonschema.FormatChecker(formats=())
+_FORMATS.checks("date-time")(timefmt.is_time)
+_FORMATS.checks("date")(timefmt.is_date)
+_FORMATS.checks("email")(lambda value: not isinstance(value, str) or "@" in value)
+
+
+class Schemas:
+    """The four schemas, compiled once; read from a tree so a PR cannot swap them."""
+
+    def __init__(self, sources: dict[str, bytes]) -> None:
+        self._validators: dict[str, Any] = {}
+        for kind in KINDS:
+            schema = json.loads(sources[kind])
+            cls = jsonschema.validators.validator_for(schema)
+            self._validators[kind] = cls(schema, format_checker=_FORMATS)
+
+    def validate(self, kind: str, doc: Document) -> Iterator[Problem]:
+        errors = sorted(self._validators[kind].iter_errors(doc.data), key=relevance)
+        for error in errors:
+            yield _problem(doc, _deepest(error))
+
+
+def _deepest(error: ValidationError) -> ValidationError:
+    # anyOf/oneOf failures carry the useful error in their context (jsonschema's best_match).
+    if error.context:
+        return _deepest(min(error.context, key=relevance))
+    return error
+
+
+def _problem(doc: Document, error: ValidationError) -> Problem:
+    key = tuple(error.absolute_path)
+    field = ".".join(str(part) for part in key) or "(top level)"
+    via_status = any(part == "then" for part in error.absolute_schema_path)
+    if error.validator == "required" and via_status:
+        missing = _missing_name(error)
+        where = f"{field}.{missing}" if key else missing
+        status = doc.data.get("status")
+        return doc.problem(key, "OL103", f"status {status!r} requires field {where}")
+    if error.validator == "format" and error.validator_value in ("date-time", "date"):
+        return doc.problem(key, "OL102", f"{field}: {_time_message(error)}")
+    return doc.problem(key, "OL101", f"{field}: {_message(doc, key, error)}")
+
+
+def _missing_name(error: ValidationError) -> str:
+    return error.message.split("'")[1] if "'" in error.message else error.message
+
+
+def _time_message(error: ValidationError) -> str:
+    if error.validator_value == "date":
+        return f"{error.instance!r} is not a real date in the form YYYY-MM-DD"
+    try:
+        timefmt.parse(str(error.instance))
+    except ValueError as exc:
+        return str(exc)
+    return f"{error.instance!r} must be a quoted or plain string time"
+
+
+def _message(doc: Document, key: tuple[Any, ...], error: ValidationError) -> str:
+    written = doc.plain.get(key)
+    if error.validator == "type" and isinstance(error.instance, bool) and written:
+        return (f"the unquoted word {written!r} is read as a boolean; write '{written}' "
+                f"in quotes if you mean text ({error.message})")
+    if error.validator == "type" and isinstance(error.instance, int | float) and written:
+        return f"{written} is read as a number; quote it ('{written}') if you mean text"
+    if error.validator == "required":
+        return f"missing required field {_missing_name(error)}"
+    if error.validator == "additionalProperties":
+        return f"{error.message}; check the spelling against the schema"
+    if error.validator == "enum":
+        choices = ", ".join(str(v) for v in error.validator_value)
+        return f"{error.instance!r} is not one of: {choices}"
+    return error.message

@@ -1,0 +1,85 @@
+"""`opsledger sign`: a new sign-off file, signed with the person's registered SSH key."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from opsledger import ids, sshsig, timefmt
+from opsledger.atomic import write_atomic
+from opsledger.commands import Outcome
+from opsledger.digest import digest
+from opsledger.identity import acting_person
+from opsledger.ledger import Record
+from opsledger.loader import load
+from opsledger.policy import Policy
+from opsledger.problems import FatalError
+from opsledger.reporters import safe
+from opsledger.signoffs import payload
+from opsledger.tree import WorkTree
+from opsledger.trust import load_trust
+from opsledger.workspace import find_root, load_record
+from opsledger.yamlout import mapping
+
+
+def sign_record(record_id: str, role: str, person: str | None, key: str | None,
+                decision: str, comment: str | None, at: str | None = None) -> Outcome:
+    root = find_root()
+    record = load_record(root, record_id)
+    policy = load_trust(WorkTree(root)).policy
+    if policy is None:
+        raise FatalError("opsledger.yaml has problems; run `opsledger validate` first")
+    who = acting_person(policy, person, root)
+    refusal = _refusal(policy, who, role, record)
+    if refusal:
+        return Outcome("", 1, f"opsledger: refused: {refusal}")
+    key_file = _key_file(key, root)
+    public = sshsig.public_key_of(key_file)
+    if not any(sshsig.same_key(public, known) for known in policy.keys_of(who)):
+        return Outcome("", 1, f"opsledger: refused: the key {key_file} is not registered for "
+                       f"{who} in opsledger.yaml (people.{who}.keys); a signature with it "
+                       "would be rejected as a forgery")
+    data: dict[str, Any] = {"record": record.id, "role": role, "by": who, "decision": decision,
+                            "digest": digest(record),
+                            "at": at or timefmt.format_time(timefmt.now_utc())}
+    if comment:
+        data["comment"] = comment
+    data["signature"] = sshsig.sign(payload(data), key_file)
+    target = _next_file(root / record.directory / "signoffs", role, who)
+    text = mapping(data) + "\n"
+    assert load(str(target), text.encode()).data == data  # what we write reads back the same
+    target.parent.mkdir(exist_ok=True)
+    write_atomic(target, text.encode("utf-8"), exclusive=True)
+    return Outcome(str(target.relative_to(root)),
+                   note=f"{who} signed {record.id} as {role}: {decision} {data['digest']}")
+
+
+def _refusal(policy: Policy, who: str, role: str, record: Record) -> str | None:
+    if not ids.ROLE.fullmatch(role) or role not in policy.roles:
+        return f"{safe(role)!r} is not a role in opsledger.yaml"
+    if not policy.holds(who, role):
+        holders = ", ".join(policy.roles[role]) or "nobody"
+        return f"{who} does not hold the role {role} (held by: {holders})"
+    return None
+
+
+def _key_file(key: str | None, root: Path) -> Path:
+    if key is None:
+        from opsledger.gitrepo import GitRepo  # noqa: PLC0415
+
+        key = GitRepo(root).config("user.signingkey")
+        if key is None:
+            raise FatalError("no signing key: pass --key FILE (an SSH private key) or set "
+                             "git config user.signingkey")
+    path = Path(os.path.expanduser(key.removeprefix("key::")))
+    if not path.is_file():
+        raise FatalError(f"signing key {path} does not exist")
+    return path
+
+
+def _next_file(directory: Path, role: str, person: str) -> Path:
+    seq = 1
+    while (directory / ids.SignoffName(role, person, seq).filename).exists():
+        seq += 1
+    return directory / ids.SignoffName(role, person, seq).filename

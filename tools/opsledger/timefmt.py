@@ -1,0 +1,47 @@
+"""RFC 3339 times with an offset, kept as the strings people wrote."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+
+_RFC3339 = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})"
+)
+
+
+def parse(value: str) -> datetime:
+    """The aware datetime of an RFC 3339 string; ValueError says what is wrong."""
+    if not _RFC3339.fullmatch(value):
+        raise ValueError(f"{value!r} is not an RFC 3339 time with an offset "
+                         "(e.g. 2026-05-01T10:00:00+08:00)")
+    try:
+        return datetime.fromisoformat(value.replace("z", "Z").replace("t", "T"))
+    except ValueError:
+        raise ValueError(f"{value!r} is not a real time (check the day, month and hour)") from None
+
+
+def is_time(value: object) -> bool:
+    try:
+        parse(str(value))
+    except ValueError:
+        return False
+    return isinstance(value, str)
+
+
+def is_date(value: object) -> bool:
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def format_time(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")

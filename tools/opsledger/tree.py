@@ -1,0 +1,115 @@
+"""One state of the ledger's files: the working tree, or a commit read from git objects."""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from opsledger.loader import MAX_BYTES
+
+if TYPE_CHECKING:
+    from opsledger.gitrepo import GitRepo
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    kind: str  # file | dir | link | submodule | other
+
+
+class TooLarge(Exception):
+    def __init__(self, size: int) -> None:
+        super().__init__(f"file is {size} bytes; the limit is {MAX_BYTES} (256 KiB)")
+
+
+class Tree(Protocol):
+    label: str
+
+    def entries(self, directory: str) -> list[Entry]: ...
+
+    def kind(self, path: str) -> str | None: ...
+
+    def read(self, path: str) -> bytes: ...
+
+
+class WorkTree:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.label = "working tree"
+
+    def entries(self, directory: str) -> list[Entry]:
+        base = self.root / directory
+        if not base.is_dir() or base.is_symlink():
+            return []
+        with os.scandir(base) as listing:
+            return sorted((Entry(item.name, _kind(base / item.name)) for item in listing),
+                          key=lambda e: e.name)
+
+    def kind(self, path: str) -> str | None:
+        target = self.root / path
+        return _kind(target) if os.path.lexists(target) else None
+
+    def read(self, path: str) -> bytes:
+        target = self.root / path
+        size = target.lstat().st_size
+        if size > MAX_BYTES:
+            raise TooLarge(size)  # refused before a byte is read
+        return target.read_bytes()
+
+
+def _kind(path: Path) -> str:
+    mode = path.lstat().st_mode
+    if stat.S_ISLNK(mode):
+        return "link"
+    if stat.S_ISDIR(mode):
+        return "submodule" if (path / ".git").exists() else "dir"
+    return "file" if stat.S_ISREG(mode) else "other"
+
+
+class CommitTree:
+    """A commit's files, read from git objects so the working tree cannot influence a check."""
+
+    _KINDS = {"100644": "file", "100755": "file", "120000": "link", "160000": "submodule",
+              "040000": "dir"}
+
+    def __init__(self, repo: GitRepo, commit: str | None) -> None:
+        self.repo = repo
+        self.commit = commit  # None: the empty tree (before the first commit)
+        self.label = commit[:12] if commit else "empty tree"
+        self._listing: dict[str, list[tuple[str, str, str]]] = {}
+
+    def _list(self, directory: str) -> list[tuple[str, str, str]]:
+        if directory not in self._listing:
+            rows = self.repo.ls_tree(self.commit, directory) if self.commit else []
+            self._listing[directory] = rows
+        return self._listing[directory]
+
+    def entries(self, directory: str) -> list[Entry]:
+        return [Entry(name, self._KINDS.get(mode, "other")) for mode, _, name in
+                self._list(directory)]
+
+    def kind(self, path: str) -> str | None:
+        parent, _, name = path.rpartition("/")
+        for mode, _, entry in self._list(parent):
+            if entry == name:
+                return self._KINDS.get(mode, "other")
+        return None
+
+    def blob(self, path: str) -> str | None:
+        parent, _, name = path.rpartition("/")
+        for _, sha, entry in self._list(parent):
+            if entry == name:
+                return sha
+        return None
+
+    def read(self, path: str) -> bytes:
+        sha = self.blob(path)
+        if sha is None:
+            raise FileNotFoundError(path)
+        size = self.repo.blob_size(sha)
+        if size > MAX_BYTES:
+            raise TooLarge(size)
+        return self.repo.read_blob(sha)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from opsledger import ids
 from opsledger.loader import Document, LoadError, invisible_characters, load
@@ -32,7 +33,7 @@ class Record:
     signoffs: list[Signoff] = field(default_factory=list)
 
     @property
-    def data(self) -> dict[str, object]:
+    def data(self) -> dict[str, Any]:
         return self.doc.data if self.doc else {}
 
     @property

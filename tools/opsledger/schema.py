@@ -33,8 +33,13 @@ class Schemas:
 
     def validate(self, kind: str, doc: Document) -> Iterator[Problem]:
         errors = sorted(self._validators[kind].iter_errors(doc.data), key=relevance)
-        for error in errors:
-            yield _problem(doc, _deepest(error))
+        seen = set()
+        for error in map(_deepest, errors):
+            # A status rule often repeats the base rule (e.g. a narrower enum): say it once.
+            where = (tuple(error.absolute_path), error.validator)
+            if where not in seen:
+                seen.add(where)
+                yield _problem(doc, error)
 
 
 def _deepest(error: ValidationError) -> ValidationError:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from opsledger import lifecycle
 from opsledger.ledger import Record
-from opsledger.policy import Policy
+from opsledger.policy import Policy, Slot
 from opsledger.reporters import safe
 from opsledger.requirements import gated_slots
 from opsledger.signoffs import Verifier, evaluate, judge_all
@@ -66,9 +66,9 @@ def _signoffs(record: Record, policy: Policy) -> list[str]:
 
 
 def _slot_lines(record: Record, policy: Policy, verifier: Verifier,
-                gate: tuple[str, list[object]]) -> list[str]:
+                gate: tuple[str, list[Slot]]) -> list[str]:
     purpose, slots = gate
-    evaluation = evaluate(record, policy, slots, verifier)  # type: ignore[arg-type]
+    evaluation = evaluate(record, policy, slots, verifier)
     lines = [f"  required for {purpose}:" + (" all present" if evaluation.met else "")]
     for slot in evaluation.slots:
         if slot.person:

@@ -7,8 +7,8 @@ from collections.abc import Iterable, Iterator
 from opsledger import rules, signoffs
 from opsledger.ledger import Ledger, Record, scan
 from opsledger.problems import Problem
-from opsledger.trust import Trust
 from opsledger.tree import Tree
+from opsledger.trust import Trust
 
 
 def validate_tree(tree: Tree, trust: Trust, only: Iterable[str] | None = None,

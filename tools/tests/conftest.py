@@ -1,0 +1,88 @@
+"""Test fixtures: throwaway ledgers in real git repositories, committed by different people."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SAMPLE = ("opsledger.yaml", "schemas", "releases", "incidents")
+PEOPLE = {"alice": "alice@example.com", "bob": "bob@example.com", "carol": "carol@example.com",
+          "mallory": "mallory@example.net"}
+
+
+@pytest.fixture(autouse=True)
+def isolated_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path_factory.mktemp("gitconfig") / "config"
+    config.write_text("[init]\n\tdefaultBranch = main\n")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for var in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
+        monkeypatch.delenv(var, raising=False)
+
+
+class GitLedger:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def git(self, *args: str, who: str = "alice", date: str | None = None) -> str:
+        env = dict(os.environ, GIT_AUTHOR_NAME=who, GIT_AUTHOR_EMAIL=PEOPLE.get(who, who),
+                   GIT_COMMITTER_NAME=who, GIT_COMMITTER_EMAIL=PEOPLE.get(who, who))
+        if date:
+            env.update(GIT_AUTHOR_DATE=date, GIT_COMMITTER_DATE=date)
+        done = subprocess.run(["git", *args], cwd=self.root, env=env, capture_output=True,
+                              text=True, check=True)
+        return done.stdout.strip()
+
+    def commit(self, message: str, who: str = "alice", date: str | None = None) -> str:
+        self.git("add", "-A", who=who)
+        self.git("commit", "-q", "--allow-empty", "-m", message, who=who, date=date)
+        return self.git("rev-parse", "HEAD")
+
+    def path(self, relative: str) -> Path:
+        return self.root / relative
+
+    def write(self, relative: str, text: str | bytes) -> Path:
+        target = self.root / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            target.write_bytes(text)
+        else:
+            target.write_text(text)
+        return target
+
+    def read(self, relative: str) -> str:
+        return (self.root / relative).read_text()
+
+    def edit(self, relative: str, old: str, new: str) -> None:
+        text = self.read(relative)
+        assert old in text, f"{old!r} not in {relative}"
+        self.write(relative, text.replace(old, new, 1))
+
+
+def copy_sample(target: Path) -> None:
+    for name in SAMPLE:
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, target / name)
+        else:
+            shutil.copy2(source, target / name)
+
+
+@pytest.fixture
+def ledger(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[GitLedger]:
+    root = tmp_path / "ledger"
+    root.mkdir()
+    copy_sample(root)
+    repo = GitLedger(root)
+    repo.git("init", "-q")
+    repo.git("config", "user.email", "alice@example.com")
+    repo.git("config", "user.name", "alice")
+    repo.commit("Sample ledger", who="alice", date="2026-11-01T10:00:00+00:00")
+    monkeypatch.chdir(root)
+    yield repo

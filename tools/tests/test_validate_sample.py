@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import GitLedger
+
+from opsledger.cli import main
+
+
+def test_sample_ledger_is_clean(ledger: GitLedger, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate"]) == 0
+    assert capsys.readouterr().out.strip() == "15 records: no problems"
+
+
+def test_validate_one_path(ledger: GitLedger, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "incidents/INC-2026-0001"]) == 0
+    assert "1 records: no problems" in capsys.readouterr().out
+
+
+def test_missing_path_cannot_run(ledger: GitLedger, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "incidents/INC-2026-0999"]) == 2
+    assert "no such file or directory" in capsys.readouterr().err
+
+
+def test_not_a_ledger(tmp_path: object, monkeypatch: pytest.MonkeyPatch,
+                      capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(str(tmp_path))
+    assert main(["validate"]) == 2
+    assert "not an opsledger ledger" in capsys.readouterr().err
+
+
+def test_bad_usage_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "--format", "xml"]) == 2
+
+
+def test_json_and_sarif_formats(ledger: GitLedger, capsys: pytest.CaptureFixture[str]) -> None:
+    ledger.edit("incidents/INC-2026-0003/incident.yaml", "severity: SEV3", "severity: SEV9")
+    assert main(["validate", "--format", "json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["problems"][0]["code"] == "OL101"
+    assert report["problems"][0]["line"] == 7
+    assert main(["validate", "--format", "sarif"]) == 1
+    sarif = json.loads(capsys.readouterr().out)
+    result = sarif["runs"][0]["results"][0]
+    assert result["ruleId"] == "OL101"
+    assert result["locations"][0]["physicalLocation"]["region"]["startLine"] == 7
+
+
+def test_github_annotations_cannot_be_forged(ledger: GitLedger,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    ledger.edit("incidents/INC-2026-0003/incident.yaml", "services: [search]",
+                'services: ["x\\n::notice::pwned"]')
+    assert main(["validate", "--format", "github"]) == 1
+    out = capsys.readouterr().out
+    assert "\n::notice::" not in out
+    assert out.startswith("::error file=incidents/INC-2026-0003/incident.yaml,line=")
+
+
+def test_unknown_references(ledger: GitLedger, capsys: pytest.CaptureFixture[str]) -> None:
+    path = "incidents/INC-2026-0002/incident.yaml"
+    ledger.edit(path, "services: [identity]", "services: [identiy]")
+    ledger.edit(path, "person: dave,", "person: davo,")
+    ledger.edit(path, "postmortem:\n", "related_releases: [REL-2026-0404]\npostmortem:\n")
+    assert main(["validate"]) == 1
+    out = capsys.readouterr().out
+    assert f"{path}:10:12: error OL120: services.0: unknown service 'identiy'" in out
+    assert f"{path}:19:40: error OL121: roles.0.person: unknown person 'davo'" in out
+    assert "error OL123: related_releases.0: release 'REL-2026-0404' does not exist" in out
+
+
+def test_links_must_go_both_ways(ledger: GitLedger, capsys: pytest.CaptureFixture[str]) -> None:
+    ledger.edit("releases/REL-2026-0002/release.yaml", "related_incidents: [INC-2026-0001]\n", "")
+    assert main(["validate"]) == 1
+    assert "OL125: related_releases.0: REL-2026-0002 does not list INC-2026-0001" in \
+        capsys.readouterr().out
+
+
+def test_stray_files_and_bad_names(ledger: GitLedger, capsys: pytest.CaptureFixture[str]) -> None:
+    ledger.write("releases/notes.txt", "hello")
+    ledger.write("incidents/INC-26-1/incident.yaml", "id: x\n")
+    ledger.write("incidents/INC-2026-0002/extra.yaml", "a: 1\n")
+    ledger.write("incidents/INC-2026-0002/signoffs/approved.yaml", "a: 1\n")
+    ledger.write("incidents/INC-2026-0\u200b9/incident.yaml", "a: 1\n")
+    assert main(["validate"]) == 1
+    out = capsys.readouterr().out
+    assert "releases/notes.txt: error OL020: stray file" in out
+    assert "incidents/INC-26-1: error OL022: directory name is not a incident id" in out
+    assert "incidents/INC-2026-0002/extra.yaml: error OL020" in out
+    assert "incidents/INC-2026-0002/signoffs/approved.yaml: error OL024" in out
+    assert "incidents/INC-2026-0\\u200b9: error OL009" in out
+
+
+def test_symlink_target_never_read(ledger: GitLedger, tmp_path: object,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    secret = ledger.root.parent / "secret.yaml"
+    secret.write_text("id: TOP-SECRET-CONTENT\n")
+    (ledger.root / "incidents/INC-2026-0009").mkdir()
+    (ledger.root / "incidents/INC-2026-0009/incident.yaml").symlink_to(secret)
+    (ledger.root / "releases/REL-2026-0099").symlink_to(ledger.root.parent)
+    assert main(["validate"]) == 1
+    captured = capsys.readouterr()
+    assert "TOP-SECRET" not in captured.out + captured.err
+    assert "incidents/INC-2026-0009/incident.yaml: error OL021" in captured.out
+    assert "releases/REL-2026-0099: error OL021: symbolic link" in captured.out
+
+
+def test_twenty_megabytes_refused_before_parsing(ledger: GitLedger,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    ledger.write("incidents/INC-2026-0003/incident.yaml", b"a: " + b"x" * 20_000_000 + b"\n")
+    assert main(["validate"]) == 1
+    assert ("incidents/INC-2026-0003/incident.yaml:1:1: error OL001: file is 20000004 bytes; "
+            "the limit is 262144 (256 KiB); it was not read") in capsys.readouterr().out

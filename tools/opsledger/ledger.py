@@ -73,7 +73,7 @@ def scan(tree: Tree, only: Iterable[str] | None = None) -> Ledger:
         for entry in tree.entries(top):
             problem = _layout_problem(top, entry.name, entry.kind, kind)
             if problem:
-                if wanted is None:
+                if wanted is None or entry.name in wanted:
                     ledger.problems.append(problem)
                 continue
             ledger.ids[kind].add(entry.name)

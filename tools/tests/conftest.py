@@ -86,3 +86,35 @@ def ledger(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[GitLedge
     repo.commit("Sample ledger", who="alice", date="2026-11-01T10:00:00+00:00")
     monkeypatch.chdir(root)
     yield repo
+
+
+KEY_PEOPLE = ("alice", "bob", "carol", "erin", "dave", "frank", "grace", "heidi", "judy",
+              "mallory")
+
+
+@pytest.fixture(scope="session")
+def keys(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    directory = tmp_path_factory.mktemp("keys")
+    made = {}
+    for person in KEY_PEOPLE:
+        target = directory / person
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C",
+                        f"{person}@example.com", "-f", str(target)], check=True)
+        made[person] = target
+    return made
+
+
+@pytest.fixture
+def keyed(ledger: GitLedger, keys: dict[str, Path]) -> GitLedger:
+    """The sample ledger with this session's keys in the policy and no sign-offs yet."""
+    import re
+
+    policy = ledger.read("opsledger.yaml")
+    for person, key in keys.items():
+        public = " ".join(key.with_suffix(".pub").read_text().split()[:2])
+        policy = re.sub(rf'(\n  {person}: +\{{.*keys: \[")[^"]*', rf"\g<1>{public}", policy)
+    ledger.write("opsledger.yaml", policy)
+    for directory in ledger.root.glob("*/*/signoffs"):
+        shutil.rmtree(directory)
+    ledger.commit("Session keys", who="heidi", date="2026-11-02T10:00:00+00:00")
+    return ledger

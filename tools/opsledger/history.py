@@ -1,0 +1,105 @@
+"""`opsledger check`: a pull request as the transition from its base to its head."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from opsledger import ids, timefmt
+from opsledger.gitrepo import GitRepo
+from opsledger.ledger import POLICY_FILE, scan
+from opsledger.problems import FatalError, Problem
+from opsledger.signoffs import Verifier
+from opsledger.transitions import Change, check_change, deleted
+from opsledger.tree import CommitTree
+from opsledger.trust import in_trust_root, load_trust
+from opsledger.validate import validate_tree
+
+
+@dataclass
+class Report:
+    problems: list[Problem]
+    checked: str
+
+
+def check_range(cwd: Path, base: str, head: str, reviews_file: str | None,
+                now: str | None) -> Report:
+    repo = GitRepo(cwd)
+    base_sha, head_sha = repo.resolve(base), repo.resolve(head)
+    # Merge-base semantics: the PR answers only for what changed since it left the base.
+    fork = repo.merge_base(base_sha, head_sha)
+    reviews = _reviews(reviews_file)
+    problems, count = check_commits(repo, base_sha, fork, head_sha, _clock(now), reviews)
+    return Report(problems, f"{count} records changed in {fork[:12]}..{head_sha[:12]}")
+
+
+def _clock(now: str | None) -> datetime:
+    if now is None:
+        return timefmt.now_utc()
+    try:
+        return timefmt.parse(now)
+    except ValueError as exc:
+        raise FatalError(f"--now: {exc}") from None
+
+
+def _reviews(path: str | None) -> list[dict[str, Any]] | None:
+    if path is None:
+        return None
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise FatalError(f"--reviews {path}: cannot read a JSON list of reviews ({exc})") from None
+    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+        raise FatalError(f"--reviews {path}: expected GitHub's JSON array of reviews")
+    return data
+
+
+def touched(changes: list[tuple[str, str]]) -> tuple[set[str], list[str], list[str]]:
+    """(record directory names, trust-root paths, record paths) a diff touches."""
+    names: set[str] = set()
+    trust, records = [], []
+    for _, path in changes:
+        parts = path.split("/")
+        if parts[0] in ids.KINDS.values() and len(parts) > 1:
+            names.add(parts[1])
+            records.append(path)
+        elif in_trust_root(path):
+            trust.append(path)
+    return names, trust, records
+
+
+def check_commits(repo: GitRepo, trust_commit: str | None, old: str | None, new: str,
+                  clock: datetime, reviews: list[dict[str, Any]] | None) -> tuple[list[Problem],
+                                                                                   int]:
+    names, trust_paths, record_paths = touched(repo.changed_paths(old, new))
+    problems: list[Problem] = []
+    trust_tree = CommitTree(repo, trust_commit)
+    bootstrap = trust_commit is None or trust_tree.kind(POLICY_FILE) != "file"
+    if trust_paths and record_paths and not bootstrap:
+        problems.append(Problem(trust_paths[0], None, None, "OL211", f"this change edits the "
+                                f"trust root ({', '.join(trust_paths[:3])}) and records "
+                                f"({', '.join(record_paths[:3])}); split it into two pull "
+                                "requests so the policy change gets its own review"))
+    if bootstrap:
+        trust_tree = CommitTree(repo, new)  # the commit that creates the ledger
+    trust = load_trust(trust_tree)
+    if not names:
+        return problems + trust.problems, 0
+    verifier = Verifier(trust.policy, reviews, new) if trust.policy else None
+    head_ledger, head_problems = validate_tree(CommitTree(repo, new), trust, names, verifier)
+    problems += head_problems
+    base_ledger = scan(CommitTree(repo, old), names)
+    for record_id, before in base_ledger.records.items():
+        after = head_ledger.records.get(record_id)
+        if after is None:
+            problems.append(deleted(before))
+    if trust.policy is not None:
+        for record_id, after in head_ledger.records.items():
+            before = base_ledger.records.get(record_id)
+            if before is None and bootstrap:
+                continue  # records imported with the ledger itself
+            problems += check_change(Change(before, after, trust.policy, clock, verifier))
+    return sorted(set(problems), key=lambda p: (p.path, p.line or 0, p.code)), len(names)

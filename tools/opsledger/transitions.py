@@ -1,0 +1,209 @@
+"""Checks that need two states of one record: the edge taken and the invariants kept."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from opsledger import lifecycle, timefmt
+from opsledger.digest import digest
+from opsledger.ledger import Record
+from opsledger.loader import Key
+from opsledger.policy import Policy
+from opsledger.problems import Problem
+from opsledger.requirements import gated_slots
+from opsledger.signoffs import Verifier, describe_missing, evaluate
+
+FROZEN_RELEASE = ("approved", "implementing", "succeeded", "failed", "rolled_back")
+NEW_RELEASE_STATES = ("draft", "submitted")
+
+
+@dataclass
+class Change:
+    old: Record | None
+    new: Record
+    policy: Policy
+    clock: datetime
+    verifier: Verifier | None
+
+    @property
+    def old_status(self) -> str | None:
+        return str(self.old.data.get("status")) if self.old else None
+
+    @property
+    def new_status(self) -> str:
+        return str(self.new.data.get("status"))
+
+    def problem(self, key: Key, code: str, message: str) -> Problem:
+        assert self.new.doc is not None
+        return self.new.doc.problem(key, code, f"{self.new.id}: {message}")
+
+
+def deleted(old: Record) -> Problem:
+    return Problem(old.path, None, None, "OL203", f"{old.id} was deleted or renamed; records are "
+                   "never removed: move it to a terminal state instead")
+
+
+def check_change(change: Change, gates: bool = True) -> Iterator[Problem]:
+    if change.new.doc is None:
+        return
+    checks = [_created] if change.old is None else \
+        [_id_kept, _edge_allowed, _terminal_kept, _timeline_appended, _signoffs_kept,
+         _timestamps_kept, _approved_frozen, _reopen_reasoned]
+    for check in [*checks, _window_and_freeze]:
+        yield from check(change)
+    if gates:
+        yield from _gates(change)
+
+
+def _created(change: Change) -> Iterator[Problem]:
+    emergency = change.new.data.get("change_type") == "emergency"
+    allowed = NEW_RELEASE_STATES + (("implementing",) if emergency else ())
+    if change.new.kind == "release" and change.new_status not in allowed:
+        yield change.problem(("status",), "OL201", f"a new release request starts as "
+                             f"{' or '.join(allowed)}, not {change.new_status}")
+
+
+def _id_kept(change: Change) -> Iterator[Problem]:
+    assert change.old is not None
+    if change.old.data.get("id") != change.new.data.get("id"):
+        yield change.problem(("id",), "OL202", f"id changed from {change.old.data.get('id')!r}; "
+                             "ids never change")
+
+
+def _edge_allowed(change: Change) -> Iterator[Problem]:
+    yield from edge_problems(change.new, change.old_status, change.new_status)
+
+
+def edge_problems(record: Record, old: str | None, new: str) -> Iterator[Problem]:
+    if old is None or old == new:
+        return
+    emergency = record.data.get("change_type") == "emergency"
+    edge = lifecycle.Edge(record.kind, old, new, emergency)
+    if not edge.allowed:
+        options = ", ".join(lifecycle.next_states(record.kind, old, emergency)) or "none"
+        assert record.doc is not None
+        yield record.doc.problem(("status",), "OL201", f"{record.id}: status {old} -> {new} is "
+                                 f"not allowed (from {old}: {options})")
+
+
+def _terminal_kept(change: Change) -> Iterator[Problem]:
+    assert change.old is not None
+    if not lifecycle.terminal(change.old.kind, change.old_status):
+        return
+    same_files = {s.path for s in change.old.signoffs} == {s.path for s in change.new.signoffs}
+    if change.old.data != change.new.data or change.old.postmortem != change.new.postmortem \
+            or not same_files:
+        yield change.problem(("status",), "OL207", f"is {change.old_status}, a terminal state: "
+                             "it can no longer change")
+
+
+def _timeline_appended(change: Change) -> Iterator[Problem]:
+    assert change.old is not None
+    old, new = _events(change.old), _events(change.new)
+    for index, event in enumerate(old):
+        if index >= len(new) or new[index] != event:
+            yield change.problem(("timeline", min(index, max(len(new) - 1, 0))), "OL204",
+                                 f"timeline event {index + 1} ({event.get('at')}, "
+                                 f"{event.get('type')}) was edited or removed; the timeline is "
+                                 "append-only: add a `correction` event instead")
+            return
+
+
+def _events(record: Record) -> list[dict[str, Any]]:
+    events = record.data.get("timeline")
+    return [e for e in events if isinstance(e, dict)] if isinstance(events, list) else []
+
+
+def _signoffs_kept(change: Change) -> Iterator[Problem]:
+    assert change.old is not None
+    new = {s.path: s for s in change.new.signoffs}
+    for signoff in change.old.signoffs:
+        kept = new.get(signoff.path)
+        if kept is None or (kept.doc and signoff.doc and kept.doc.data != signoff.doc.data):
+            what = "removed" if kept is None else "edited"
+            yield Problem(signoff.path, None, None, "OL205", f"sign-off file {what}; sign-offs "
+                          "are never edited or deleted: withdraw with `--decision revoke`")
+
+
+def _stamps(record: Record) -> dict[Key, Any]:
+    found: dict[Key, Any] = {}
+    for parent in ("timestamps", "execution"):
+        section = record.data.get(parent)
+        if isinstance(section, dict):
+            found.update({(parent, k): v for k, v in section.items() if k.endswith("_at")})
+    return found
+
+
+def _timestamps_kept(change: Change) -> Iterator[Problem]:
+    assert change.old is not None
+    new = _stamps(change.new)
+    corrected = any(e.get("type") == "correction"
+                    for e in _events(change.new)[len(_events(change.old)):])
+    for key, value in _stamps(change.old).items():
+        dotted = ".".join(map(str, key))
+        if key not in new:
+            yield change.problem((key[0],), "OL206", f"{dotted} was cleared; a recorded time "
+                                 "stays (fix it with a correction event)")
+        elif new[key] != value and not corrected:
+            yield change.problem(key, "OL206", f"{dotted} changed from {value} to {new[key]} "
+                                 "without a `correction` timeline event explaining why")
+
+
+def _approved_frozen(change: Change) -> Iterator[Problem]:
+    assert change.old is not None
+    if change.new.kind != "release" or change.old_status not in FROZEN_RELEASE or \
+            change.new_status == "submitted":
+        return
+    if digest(change.old) != digest(change.new):
+        yield change.problem(("status",), "OL208", f"content changed while {change.old_status}; "
+                             "an approved release is frozen: move it back to `submitted` and "
+                             "collect the sign-offs again")
+
+
+def _reopen_reasoned(change: Change) -> Iterator[Problem]:
+    assert change.old is not None
+    edge = lifecycle.Edge(change.new.kind, str(change.old_status), change.new_status)
+    added = _events(change.new)[len(_events(change.old)):]
+    if edge.reopen and not any(e.get("type") == "reopen" and str(e.get("text", "")).strip()
+                               for e in added):
+        yield change.problem(("status",), "OL212", "reopening needs a `reopen` timeline event "
+                             "giving the reason (opsledger status ... --note REASON)")
+
+
+def _window_and_freeze(change: Change) -> Iterator[Problem]:
+    if change.new.kind != "release" or change.new_status != "implementing" or \
+            change.old_status == "implementing":
+        return
+    window = change.new.data.get("window") or {}
+    try:
+        start, end = timefmt.parse(window["start"]), timefmt.parse(window["end"])
+    except (KeyError, TypeError, ValueError):
+        return  # the schema reports it
+    grace = timedelta(minutes=change.policy.window_grace_minutes)
+    if not start - grace <= change.clock <= end + grace:
+        yield change.problem(("status",), "OL209", f"implementation started at "
+                             f"{timefmt.format_time(change.clock)}, outside the window "
+                             f"{window['start']} .. {window['end']} (grace "
+                             f"{grace.seconds // 60} min)")
+    for freeze in change.policy.freeze_windows():
+        if freeze.start <= change.clock < freeze.end and \
+                change.new.data.get("change_type") not in freeze.allow:
+            yield change.problem(("status",), "OL210", f"implementation started inside the "
+                                 f"freeze window {freeze.name!r}; only "
+                                 f"{', '.join(freeze.allow) or 'nothing'} may start then")
+
+
+def _gates(change: Change) -> Iterator[Problem]:
+    old_severity = change.old.data.get("severity") if change.old else None
+    gate = gated_slots(change.new, change.old_status, change.new_status, change.policy,
+                       old_severity)
+    if gate is None:
+        return
+    purpose, slots = gate
+    evaluation = evaluate(change.new, change.policy, slots, change.verifier)
+    for line in describe_missing(evaluation):
+        code = "OL304" if "rejected" in line else "OL303"
+        yield change.problem(("status",), code, f"{purpose}: {line}")

@@ -88,7 +88,7 @@ def ledger(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[GitLedge
     yield repo
 
 
-KEY_PEOPLE = ("alice", "bob", "carol", "erin", "dave", "frank", "grace", "heidi", "judy",
+KEY_PEOPLE = ("alice", "bob", "carol", "erin", "dave", "frank", "grace", "heidi", "judy", "ivan",
               "mallory")
 
 

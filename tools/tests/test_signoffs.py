@@ -1,0 +1,260 @@
+"""Sign-offs that cannot be forged and cannot go stale: each attack is refused."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import GitLedger
+
+from opsledger.cli import main
+
+REL5 = "releases/REL-2026-0005"  # critical, identity, data migration; requested by judy
+REL4 = "releases/REL-2026-0004"  # medium + data migration; requested by alice, executor dave
+NOW = "2026-11-27T12:00:00+00:00"
+
+
+def sign(keys: dict[str, Path], record: str, role: str, person: str, key_of: str | None = None,
+         decision: str = "approve") -> int:
+    return main(["sign", record, "--role", role, "--as", person, "--key",
+                 str(keys[key_of or person]), "--decision", decision, "--at", NOW])
+
+
+def approve_pr(ledger: GitLedger, record_path: str) -> None:
+    ledger.edit(f"{record_path}/release.yaml", "status: submitted", "status: approved")
+
+
+def check(capsys: pytest.CaptureFixture[str], base: str, *extra: str) -> tuple[int, str]:
+    code = main(["check", "--base", base, "--now", NOW, *extra])
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+@pytest.fixture
+def submitted(keyed: GitLedger) -> GitLedger:
+    """REL-2026-0004 moved back to submitted (no sign-offs), committed."""
+    keyed.edit(f"{REL4}/release.yaml", "status: approved", "status: submitted")
+    keyed.commit("back to submitted", who="alice")
+    return keyed
+
+
+def collect_rel4(keys: dict[str, Path]) -> None:
+    assert sign(keys, "REL-2026-0004", "dev_lead", "bob") == 0
+    assert sign(keys, "REL-2026-0004", "qa", "carol") == 0
+    assert sign(keys, "REL-2026-0004", "dba", "grace") == 0
+
+
+def test_full_signoffs_approve(submitted: GitLedger, keys: dict[str, Path],
+                               capsys: pytest.CaptureFixture[str]) -> None:
+    base = submitted.git("rev-parse", "HEAD")
+    collect_rel4(keys)
+    approve_pr(submitted, REL4)
+    submitted.commit("approve", who="bob")
+    code, out = check(capsys, base)
+    assert code == 0, out
+
+
+def test_missing_role_names_eligible_people(submitted: GitLedger, keys: dict[str, Path],
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    base = submitted.git("rev-parse", "HEAD")
+    assert sign(keys, "REL-2026-0004", "dev_lead", "bob") == 0
+    assert sign(keys, "REL-2026-0004", "dba", "grace") == 0
+    approve_pr(submitted, REL4)
+    submitted.commit("approve", who="bob")
+    code, out = check(capsys, base)
+    assert code == 1
+    assert "OL303: REL-2026-0004: approval: missing sign-off: qa (eligible: carol, erin)" in out
+
+
+def test_someone_elses_key_is_a_forgery(submitted: GitLedger, keys: dict[str, Path],
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    base = submitted.git("rev-parse", "HEAD")
+    collect_rel4(keys)
+    # mallory signs a file claiming carol: the tool refuses, so mallory writes it by hand
+    assert sign(keys, "REL-2026-0004", "qa", "carol", key_of="mallory") == 1
+    forged = submitted.path(f"{REL4}/signoffs/qa--carol--2.yaml")
+    good = submitted.read(f"{REL4}/signoffs/qa--carol.yaml")
+    payload = good.split("signature:")[0]
+    sig = _ssh_sign(keys["mallory"], submitted, payload)
+    forged.write_text(payload + "signature: |\n" + "".join(f"  {l}\n" for l in sig.splitlines()))
+    approve_pr(submitted, REL4)
+    submitted.commit("approve", who="mallory")
+    code, out = check(capsys, base)
+    assert code == 1
+    assert "qa--carol--2.yaml:7:12: error OL301: forged or unverifiable sign-off" in out
+    assert "missing sign-off: qa" in out  # the latest decision of carol is the forged one
+
+
+def _ssh_sign(key: Path, ledger: GitLedger, payload_yaml: str, namespace: str = "opsledger") -> str:
+    from opsledger.loader import load
+    from opsledger.signoffs import payload
+
+    data = load("x", payload_yaml.encode()).data
+    target = ledger.root.parent / "payload"
+    target.write_bytes(payload(data))
+    subprocess.run(["ssh-keygen", "-Y", "sign", "-q", "-n", namespace, "-f", str(key),
+                    str(target)], check=True)
+    return (ledger.root.parent / "payload.sig").read_text()
+
+
+def test_git_namespace_signature_is_refused(submitted: GitLedger, keys: dict[str, Path],
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    collect_rel4(keys)
+    path = submitted.path(f"{REL4}/signoffs/qa--carol.yaml")
+    payload = path.read_text().split("signature:")[0]
+    sig = _ssh_sign(keys["carol"], submitted, payload, namespace="git")
+    path.write_text(payload + "signature: |\n" + "".join(f"  {l}\n" for l in sig.splitlines()))
+    assert main(["validate"]) == 1
+    out = capsys.readouterr().out
+    assert "qa--carol.yaml:7:12: error OL301" in out
+
+
+def test_replayed_signature_and_hand_edited_digest(submitted: GitLedger, keys: dict[str, Path],
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    base = submitted.git("rev-parse", "HEAD")
+    assert sign(keys, "REL-2026-0004", "qa", "carol") == 0
+    good = submitted.read(f"{REL4}/signoffs/qa--carol.yaml")
+    # replay onto another role and another record
+    submitted.write(f"{REL4}/signoffs/dba--carol.yaml", good.replace('"qa"', '"dba"'))
+    other = good.replace("REL-2026-0004", "REL-2026-0005")
+    submitted.write(f"{REL5}/signoffs/qa--carol.yaml", other)
+    # digest edited by hand to match the current record after a change
+    submitted.commit("replays", who="mallory")
+    code, out = check(capsys, base)
+    assert code == 1
+    assert "dba--carol.yaml:7:12: error OL301" in out
+    assert f"{REL5}/signoffs/qa--carol.yaml:7:12: error OL301" in out
+
+
+def test_content_edit_after_approval_makes_signoffs_stale(
+        submitted: GitLedger, keys: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    collect_rel4(keys)
+    approve_pr(submitted, REL4)
+    submitted.commit("approved", who="bob")
+    base = submitted.git("rev-parse", "HEAD")
+    submitted.edit(f"{REL4}/release.yaml", "downtime_minutes: 0", "downtime_minutes: 45")
+    submitted.commit("sneak in downtime", who="mallory")
+    code, out = check(capsys, base)
+    assert code == 1
+    assert "OL208" in out and "OL302: stale sign-off on a record that is approved" in out
+    # editing the digest by hand does not help: the signature no longer matches
+    path = submitted.path(f"{REL4}/signoffs/qa--carol.yaml")
+    text = path.read_text()
+    digest = main(["digest", "REL-2026-0004"])
+    current = capsys.readouterr().out.strip()
+    assert digest == 0
+    old = text.split('digest: "')[1].split('"')[0]
+    path.write_text(text.replace(old, current))
+    assert main(["validate"]) == 1
+    out = capsys.readouterr().out
+    assert "qa--carol.yaml:7:12: error OL301" in out
+
+
+def test_requester_and_one_person_two_roles(keyed: GitLedger, keys: dict[str, Path],
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    # REL-2026-0005 needs dev_lead, qa, ops, security, cab x2, dba; requester judy
+    base = keyed.git("rev-parse", "HEAD")
+    for role, person in [("dev_lead", "alice"), ("qa", "erin"), ("ops", "dave"),
+                         ("security", "frank"), ("cab", "frank"), ("cab", "grace"),
+                         ("dba", "grace")]:
+        assert sign(keys, "REL-2026-0005", role, person) == 0
+    approve_pr(keyed, REL5)
+    keyed.commit("approve", who="alice")
+    code, out = check(capsys, base)
+    assert code == 1
+    # frank and grace each fill only one slot: one cab slot stays empty (heidi executes)
+    assert "missing sign-off: cab" in out
+
+
+def test_matching_not_greedy(keyed: GitLedger, keys: dict[str, Path],
+                             capsys: pytest.CaptureFixture[str]) -> None:
+    base = keyed.git("rev-parse", "HEAD")
+    # grace signs cab first in file order; a greedy fill would use her for cab and leave dba
+    keyed.edit("opsledger.yaml", "  cab: [grace, heidi, frank]",
+               "  cab: [grace, heidi, frank, erin, ivan]")
+    keyed.commit("policy: erin and ivan join cab", who="heidi")
+    base = keyed.git("rev-parse", "HEAD")
+    for role, person in [("cab", "grace"), ("dba", "grace"), ("cab", "erin"), ("cab", "ivan"),
+                         ("dev_lead", "alice"), ("qa", "carol"), ("ops", "dave"),
+                         ("security", "frank")]:
+        assert sign(keys, "REL-2026-0005", role, person) == 0
+    approve_pr(keyed, REL5)
+    keyed.commit("approve", who="alice")
+    code, out = check(capsys, base)
+    assert code == 0, out
+
+
+def test_role_added_in_same_pr_does_not_count(submitted: GitLedger, keys: dict[str, Path],
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    base = submitted.git("rev-parse", "HEAD")
+    submitted.edit("opsledger.yaml", "  qa: [carol, erin]", "  qa: [carol, erin, bob]")
+    assert sign(keys, "REL-2026-0004", "dev_lead", "alice") == 0 or True
+    assert sign(keys, "REL-2026-0004", "qa", "bob") == 0
+    assert sign(keys, "REL-2026-0004", "dba", "grace") == 0
+    approve_pr(submitted, REL4)
+    submitted.commit("add myself and approve", who="bob")
+    code, out = check(capsys, base)
+    assert code == 1
+    assert "OL211" in out
+    assert "qa--bob.yaml:3:5: error OL151: bob does not hold the role qa" in out
+
+
+def test_revoked_and_rejected(submitted: GitLedger, keys: dict[str, Path],
+                              capsys: pytest.CaptureFixture[str]) -> None:
+    base = submitted.git("rev-parse", "HEAD")
+    collect_rel4(keys)
+    assert sign(keys, "REL-2026-0004", "qa", "carol", decision="revoke") == 0
+    assert sign(keys, "REL-2026-0004", "qa", "erin", decision="reject") == 0
+    approve_pr(submitted, REL4)
+    submitted.commit("approve anyway", who="bob")
+    code, out = check(capsys, base)
+    assert code == 1
+    assert "OL304: REL-2026-0004: approval: erin rejected it as qa" in out
+    assert "missing sign-off: qa" in out
+
+
+def _review_signoff(ledger: GitLedger, record: str, role: str, person: str, review_id: int) -> None:
+    from opsledger.digest import digest
+    from opsledger.workspace import load_record
+
+    value = digest(load_record(ledger.root, record))
+    ledger.write(f"{REL4}/signoffs/{role}--{person}.yaml",
+                 f'record: "{record}"\nrole: "{role}"\nby: "{person}"\ndecision: "approve"\n'
+                 f'digest: "{value}"\nat: "{NOW}"\nreview:\n  pr: 42\n  review_id: {review_id}\n')
+
+
+def test_pull_request_reviews_as_evidence(submitted: GitLedger, keys: dict[str, Path],
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    base = submitted.git("rev-parse", "HEAD")
+    assert sign(keys, "REL-2026-0004", "dev_lead", "bob") == 0
+    assert sign(keys, "REL-2026-0004", "dba", "grace") == 0
+    _review_signoff(submitted, "REL-2026-0004", "qa", "carol", 901)
+    approve_pr(submitted, REL4)
+    head = submitted.commit("approve by review", who="bob")
+    reviews = submitted.root.parent / "reviews.json"
+
+    def with_reviews(rows: list[dict[str, object]]) -> tuple[int, str]:
+        reviews.write_text(json.dumps(rows))
+        return check(capsys, base, "--reviews", str(reviews))
+
+    good = {"id": 901, "user": {"login": "carol-c"}, "state": "APPROVED", "commit_id": head}
+    assert with_reviews([good])[0] == 0
+    code, out = with_reviews([{**good, "commit_id": "0" * 40}])
+    assert code == 1 and "not the head" in out
+    code, out = with_reviews([{**good, "user": {"login": "mallory"}}])
+    assert code == 1 and "is by 'mallory', not carol's GitHub login 'carol-c'" in out
+    code, out = with_reviews([{**good, "state": "COMMENTED"}])
+    assert code == 1 and "is COMMENTED, not APPROVED" in out
+    assert check(capsys, base)[0] == 0  # no reviews file: accepted as merged
+
+
+def test_sign_refusals(keyed: GitLedger, keys: dict[str, Path],
+                       capsys: pytest.CaptureFixture[str]) -> None:
+    assert sign(keys, "REL-2026-0004", "qa", "bob") == 1
+    assert "bob does not hold the role qa (held by: carol, erin)" in capsys.readouterr().err
+    assert sign(keys, "REL-2026-0004", "qa", "carol", key_of="erin") == 1
+    assert "is not registered for carol" in capsys.readouterr().err
+    assert main(["sign", "../../etc", "--role", "qa"]) == 2
+    assert not list(keyed.root.glob("releases/REL-2026-0004/signoffs/*"))

@@ -92,10 +92,8 @@ def check_commits(repo: GitRepo, trust_commit: str | None, old: str | None, new:
     head_ledger, head_problems = validate_tree(CommitTree(repo, new), trust, names, verifier)
     problems += head_problems
     base_ledger = scan(CommitTree(repo, old), names)
-    for record_id, before in base_ledger.records.items():
-        after = head_ledger.records.get(record_id)
-        if after is None:
-            problems.append(deleted(before))
+    problems += [deleted(old_record) for record_id, old_record in base_ledger.records.items()
+                 if record_id not in head_ledger.records]
     if trust.policy is not None:
         for record_id, after in head_ledger.records.items():
             before = base_ledger.records.get(record_id)

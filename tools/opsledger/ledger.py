@@ -71,6 +71,8 @@ def scan(tree: Tree, only: Iterable[str] | None = None) -> Ledger:
     wanted = set(only) if only is not None else None
     for kind, top in ids.KINDS.items():
         for entry in tree.entries(top):
+            if entry.kind == "file" and entry.name in ALLOWED_AT_TOP:
+                continue
             problem = _layout_problem(top, entry.name, entry.kind, kind)
             if problem:
                 if wanted is None or entry.name in wanted:
@@ -93,8 +95,6 @@ def _layout_problem(top: str, name: str, kind: str, expected: str) -> Problem | 
                        f"name contains invisible or control characters "
                        f"({', '.join(invisible_characters(name))}); rename it")
     if kind == "file":
-        if name in ALLOWED_AT_TOP:
-            return None
         return Problem(path, None, None, "OL020", f"stray file; records live in "
                        f"{top}/<ID>/{expected}.yaml")
     if ids.kind_of(name) != expected:

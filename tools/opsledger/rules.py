@@ -55,7 +55,7 @@ def services_exist(record: Record, ctx: Context) -> Iterator[Problem]:
     data = record.data
     candidates: list[tuple[Key, Any]] = [(("system",), data.get("system"))]
     candidates += [(("services", i), s) for i, s in enumerate(data.get("services") or [])]
-    impact = data.get("impact") if isinstance(data.get("impact"), dict) else {}
+    impact: dict[str, Any] = data["impact"] if isinstance(data.get("impact"), dict) else {}
     candidates += [(("impact", "services", i), s)
                    for i, s in enumerate(impact.get("services") or [])]
     for key, service in candidates:

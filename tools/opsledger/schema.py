@@ -89,6 +89,7 @@ def _message(doc: Document, key: tuple[Any, ...], error: ValidationError) -> str
     if error.validator == "additionalProperties":
         return f"{error.message}; check the spelling against the schema"
     if error.validator == "enum":
-        choices = ", ".join(str(v) for v in error.validator_value)
+        allowed: Any = error.validator_value
+        choices = ", ".join(str(v) for v in allowed)
         return f"{error.instance!r} is not one of: {choices}"
     return error.message

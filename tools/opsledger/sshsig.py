@@ -19,7 +19,8 @@ _PLAIN_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+")
 def _ssh_keygen() -> str:
     found = shutil.which("ssh-keygen")
     if not found:
-        raise FatalError("ssh-keygen (OpenSSH 8.2+) is needed for sign-offs; install openssh-client")
+        raise FatalError("ssh-keygen (OpenSSH 8.2+) is needed for sign-offs; "
+                         "install openssh-client")
     return found
 
 

@@ -6,7 +6,7 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from opsledger.loader import MAX_BYTES
 
@@ -72,8 +72,9 @@ def _kind(path: Path) -> str:
 class CommitTree:
     """A commit's files, read from git objects so the working tree cannot influence a check."""
 
-    _KINDS = {"100644": "file", "100755": "file", "120000": "link", "160000": "submodule",
-              "040000": "dir"}
+    _KINDS: ClassVar[dict[str, str]] = {
+        "100644": "file", "100755": "file", "120000": "link", "160000": "submodule",
+        "040000": "dir"}
 
     def __init__(self, repo: GitRepo, commit: str | None) -> None:
         self.repo = repo

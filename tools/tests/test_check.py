@@ -39,7 +39,7 @@ def test_incident_edges(ledger: GitLedger, capsys: pytest.CaptureFixture[str], o
                 "  resolved_at: 2026-11-26T11:30:00+01:00\n  closed_at: 2026-11-26T12:00:00+01:00\n")
     ledger.edit(INC3, "postmortem:\n", "duplicate_of: INC-2026-0002\npostmortem:\n")
     ledger.commit(f"{old} -> {new}", who="bob")
-    code, out = run_check(capsys, base)
+    _, out = run_check(capsys, base)
     assert (f"status {old} -> {new} is not allowed" not in out) == allowed, out
 
 
@@ -108,6 +108,7 @@ def test_signoff_file_removed(ledger: GitLedger, capsys: pytest.CaptureFixture[s
     ledger.git("rm", "-q", "releases/REL-2026-0007/signoffs/qa--carol.yaml")
     ledger.commit("drop the reject", who="mallory")
     code, out = run_check(capsys, base)
+    assert code == 1
     assert "releases/REL-2026-0007/signoffs/qa--carol.yaml: error OL205: sign-off file removed" \
         in out
     assert "OL207" in out  # and a rejected release is terminal

@@ -1,0 +1,38 @@
+"""`opsledger gate`: may this version of this system ship now? For deploy jobs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from opsledger import timefmt
+from opsledger.current import current_ledger
+from opsledger.problems import FatalError
+from opsledger.signoffs import Verifier, evaluate, release_slots
+
+
+def decide(system: str, version: str, now: str | None) -> tuple[bool, str]:
+    try:
+        clock = timefmt.parse(now) if now else timefmt.now_utc()
+    except ValueError as exc:
+        raise FatalError(f"--now: {exc}") from None
+    ledger, policy = current_ledger()
+    matches = [r for r in ledger.records.values() if r.kind == "release" and
+               r.data.get("system") == system and str(r.data.get("version")) == version]
+    if not matches:
+        return False, f"no: no release request for {system} {version}"
+    record = max(matches, key=lambda r: r.id)
+    status = record.data.get("status")
+    if status not in ("approved", "implementing"):
+        return False, f"no: {record.id} is {status}, not approved"
+    evaluation = evaluate(record, policy, release_slots(record, policy), Verifier(policy))
+    if not evaluation.met and record.data.get("change_type") != "emergency":
+        return False, f"no: {record.id} lacks valid sign-offs (run `opsledger show {record.id}`)"
+    window = record.data["window"]
+    grace = timedelta(minutes=policy.window_grace_minutes)
+    if not timefmt.parse(window["start"]) - grace <= clock <= timefmt.parse(window["end"]) + grace:
+        return False, f"no: outside {record.id}'s window {window['start']} .. {window['end']}"
+    for freeze in policy.freeze_windows():
+        frozen = freeze.start <= clock < freeze.end
+        if frozen and record.data.get("change_type") not in freeze.allow:
+            return False, f"no: inside the freeze window {freeze.name!r}"
+    return True, f"yes: {record.id} is {status} and inside its window"

@@ -1,0 +1,113 @@
+"""MTTx by severity and DORA's four keys, recomputed from the records. Drills and tests
+stay out."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import datetime, timedelta
+from statistics import median
+from typing import Any
+
+from opsledger import timefmt
+from opsledger.current import current_ledger
+from opsledger.ledger import Ledger, Record
+
+SPANS = {"time_to_acknowledge": ("detected_at", "acknowledged_at"),
+         "time_to_mitigate": ("impact_started_at", "mitigated_at"),
+         "time_to_resolve": ("impact_started_at", "resolved_at")}
+DEPLOYED = ("succeeded", "failed", "rolled_back", "closed")
+
+
+def _time(value: object) -> datetime | None:
+    try:
+        return timefmt.parse(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _minutes(start: object, end: object) -> float | None:
+    a, b = _time(start), _time(end)
+    return round((b - a).total_seconds() / 60, 1) if a and b else None
+
+
+def real_incidents(ledger: Ledger) -> list[Record]:
+    return [r for r in ledger.records.values() if r.kind == "incident" and r.doc is not None
+            and r.data.get("mode") == "real"]
+
+
+def incident_metrics(ledger: Ledger) -> dict[str, Any]:
+    by_severity: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    per_month: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for record in real_incidents(ledger):
+        stamps = record.data.get("timestamps") or {}
+        severity = str(record.data.get("severity"))
+        for name, (start, end) in SPANS.items():
+            start_value = stamps.get(start) or stamps.get("detected_at")
+            minutes = _minutes(start_value, stamps.get(end))
+            if minutes is not None:
+                by_severity[severity][name].append(minutes)
+        month = str(stamps.get("detected_at", ""))[:7]
+        per_month[month][severity] += 1
+    summary = {sev: {name: {"count": len(v), "median_minutes": median(v), "mean_minutes":
+                            round(sum(v) / len(v), 1)} for name, v in spans.items()}
+               for sev, spans in sorted(by_severity.items())}
+    return {"by_severity": summary, "per_month": {m: dict(c) for m, c in sorted(per_month.items())}}
+
+
+def dora(ledger: Ledger) -> dict[str, Any]:
+    releases = [r for r in ledger.records.values() if r.kind == "release" and r.doc is not None]
+    deployed = [r for r in releases if r.data.get("status") in DEPLOYED and
+                (r.data.get("execution") or {}).get("finished_at")]
+    failed = [r for r in deployed if (r.data.get("execution") or {}).get("result") != "succeeded"
+              or _caused_incident(r, ledger)]
+    finished = sorted(_time(r.data["execution"]["finished_at"]) or datetime.min for r in deployed)
+    weeks = max(((finished[-1] - finished[0]).days / 7) if len(finished) > 1 else 1.0, 1.0)
+    lead = [m for r in deployed if (m := _minutes(r.data["timeline"][0]["at"],
+                                                  r.data["execution"]["finished_at"])) is not None]
+    restore = []
+    for record in real_incidents(ledger):
+        if record.data.get("related_releases"):
+            stamps = record.data.get("timestamps") or {}
+            minutes = _minutes(stamps.get("impact_started_at") or stamps.get("detected_at"),
+                               stamps.get("mitigated_at") or stamps.get("resolved_at"))
+            if minutes is not None:
+                restore.append(minutes)
+    return {"deployments": len(deployed),
+            "deployment_frequency_per_week": round(len(deployed) / weeks, 2),
+            "lead_time_median_hours": round(median(lead) / 60, 1) if lead else None,
+            "change_failure_rate": round(len(failed) / len(deployed), 3) if deployed else None,
+            "time_to_restore_median_minutes": median(restore) if restore else None}
+
+
+def _caused_incident(release: Record, ledger: Ledger) -> bool:
+    """Linked and began while the change ran (or within a day after): a fix linked to the
+    incident it fixed does not count as a failure."""
+    execution = release.data.get("execution") or {}
+    start, end = _time(execution.get("started_at")), _time(execution.get("finished_at"))
+    for incident_id in release.data.get("related_incidents") or []:
+        incident = ledger.records.get(incident_id)
+        stamps = (incident.data.get("timestamps") or {}) if incident else {}
+        began = _time(stamps.get("impact_started_at") or stamps.get("detected_at"))
+        if start and end and began and start <= began <= end + timedelta(days=1):
+            return True
+    return False
+
+
+def compute() -> dict[str, Any]:
+    ledger, _ = current_ledger()
+    return {"incidents": incident_metrics(ledger), "dora": dora(ledger)}
+
+
+def report(format: str) -> str:
+    data = compute()
+    if format == "json":
+        return json.dumps(data, indent=2)
+    lines = ["Incidents (real only; drills and tests excluded), median minutes:"]
+    for severity, spans in data["incidents"]["by_severity"].items():
+        cells = ", ".join(f"{name.replace('_', ' ')} {v['median_minutes']} (n={v['count']})"
+                          for name, v in spans.items())
+        lines.append(f"  {severity}: {cells}")
+    lines.append("DORA:")
+    lines += [f"  {key.replace('_', ' ')}: {value}" for key, value in data["dora"].items()]
+    return "\n".join(lines)

@@ -1,0 +1,48 @@
+"""`opsledger due`: what is overdue — action items, postmortems, approvals."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from opsledger import timefmt
+from opsledger.current import current_ledger
+from opsledger.problems import FatalError
+
+
+def _now(value: str | None) -> datetime:
+    try:
+        return timefmt.parse(value) if value else timefmt.now_utc()
+    except ValueError as exc:
+        raise FatalError(f"--now: {exc}") from None
+
+
+def report(now: str | None) -> tuple[str, int]:
+    clock = _now(now)
+    today = clock.date()
+    ledger, policy = current_ledger()
+    lines = []
+    for record in sorted(ledger.records.values(), key=lambda r: r.id):
+        data = record.data
+        if record.kind == "incident" and data.get("mode") == "real":
+            for item in data.get("action_items") or []:
+                if item.get("status") in ("open", "in_progress") and \
+                        date.fromisoformat(str(item.get("due"))) < today:
+                    lines.append(f"{record.id} {item.get('id')}: action item overdue since "
+                                 f"{item.get('due')} (owner {item.get('owner')}): "
+                                 f"{item.get('title')}")
+            postmortem = data.get("postmortem") or {}
+            resolved = (data.get("timestamps") or {}).get("resolved_at")
+            days = policy.severity(str(data.get("severity"))).get("postmortem_days")
+            due = postmortem.get("due") or (
+                str((timefmt.parse(resolved) + timedelta(days=days)).date())
+                if resolved and days else None)
+            if postmortem.get("required") and postmortem.get("status") != "approved" and due \
+                    and date.fromisoformat(due) < today:
+                lines.append(f"{record.id}: postmortem overdue since {due} "
+                             f"(status {postmortem.get('status')})")
+        if record.kind == "release" and data.get("status") == "submitted":
+            start = (data.get("window") or {}).get("start")
+            if start and timefmt.parse(start) < clock:
+                lines.append(f"{record.id}: window started {start} and it is still not approved")
+    lines.append(f"{len(lines)} overdue" if lines else "nothing overdue")
+    return "\n".join(lines), len(lines) - 1 if len(lines) > 1 else 0

@@ -83,3 +83,10 @@ def test_packaged_schemas_match_the_repository() -> None:
     for schema in (REPO / "schemas").glob("*.json"):
         packaged = REPO / "tools/opsledger/schemas" / schema.name
         assert packaged.read_bytes() == schema.read_bytes(), schema.name
+
+
+def test_readme_documents_every_code() -> None:
+    from opsledger.codes import CODES
+
+    readme = (REPO / "README.md").read_text()
+    assert all(f"| `{code}` |" in readme for code in CODES)

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck site serve bench clean
+.PHONY: demo test lint typecheck site serve clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,7 @@ test: $(STAMP) lint typecheck
 	$(BIN)/pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check tools benchmarks
+	$(BIN)/ruff check tools
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -33,9 +33,6 @@ site: $(STAMP)
 
 serve: $(STAMP)
 	$(BIN)/mkdocs serve
-
-bench: $(STAMP)
-	$(BIN)/python benchmarks/site_build.py
 
 clean:
 	rm -rf $(VENV) public .pytest_cache .mypy_cache .ruff_cache

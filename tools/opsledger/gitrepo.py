@@ -111,14 +111,6 @@ class GitRepo:
                                   email, time, subject))
         return commits
 
-    def commit_info(self, sha: str) -> Commit:
-        found = self.first_parent_history(f"{sha}^", sha) if self._has_parent(sha) else \
-            self.first_parent_history(None, sha)
-        return found[-1]
-
-    def _has_parent(self, sha: str) -> bool:
-        return bool(self._run("rev-list", "--parents", "-n1", sha).split()[1:])
-
     def config(self, key: str) -> str | None:
         try:
             return str(self._cmd.execute(["git", "config", "--get", key])).strip() or None

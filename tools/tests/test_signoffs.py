@@ -77,14 +77,18 @@ def test_someone_elses_key_is_a_forgery(submitted: GitLedger, keys: dict[str, Pa
     forged = submitted.path(f"{REL4}/signoffs/qa--carol--2.yaml")
     good = submitted.read(f"{REL4}/signoffs/qa--carol.yaml")
     payload = good.split("signature:")[0]
-    sig = _ssh_sign(keys["mallory"], submitted, payload)
-    forged.write_text(payload + "signature: |\n" + "".join(f"  {l}\n" for l in sig.splitlines()))
+    _write_signed(forged, payload, _ssh_sign(keys["mallory"], submitted, payload))
     approve_pr(submitted, REL4)
     submitted.commit("approve", who="mallory")
     code, out = check(capsys, base)
     assert code == 1
     assert "qa--carol--2.yaml:7:12: error OL301: forged or unverifiable sign-off" in out
     assert "missing sign-off: qa" in out  # the latest decision of carol is the forged one
+
+
+def _write_signed(path: Path, payload_yaml: str, signature: str) -> None:
+    lines = "".join(f"  {line}\n" for line in signature.splitlines())
+    path.write_text(payload_yaml + "signature: |\n" + lines)
 
 
 def _ssh_sign(key: Path, ledger: GitLedger, payload_yaml: str, namespace: str = "opsledger") -> str:
@@ -104,8 +108,7 @@ def test_git_namespace_signature_is_refused(submitted: GitLedger, keys: dict[str
     collect_rel4(keys)
     path = submitted.path(f"{REL4}/signoffs/qa--carol.yaml")
     payload = path.read_text().split("signature:")[0]
-    sig = _ssh_sign(keys["carol"], submitted, payload, namespace="git")
-    path.write_text(payload + "signature: |\n" + "".join(f"  {l}\n" for l in sig.splitlines()))
+    _write_signed(path, payload, _ssh_sign(keys["carol"], submitted, payload, namespace="git"))
     assert main(["validate"]) == 1
     out = capsys.readouterr().out
     assert "qa--carol.yaml:7:12: error OL301" in out

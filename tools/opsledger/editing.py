@@ -30,6 +30,13 @@ from opsledger.workspace import find_root, load_record
 EXECUTION_RESULTS = ("succeeded", "failed", "rolled_back")
 
 
+class _Stamp(str):
+    """A time written plain, like the hand-written ones (a str would be quoted, since YAML
+    would otherwise read it back as a timestamp)."""
+
+    __slots__ = ()
+
+
 def _yaml_for(text: str) -> YAML:
     """A round-trip YAML whose indentation reproduces the file unchanged, if any does."""
     for sequence, offset in ((4, 2), (2, 0), (2, 2), (3, 1)):
@@ -37,9 +44,14 @@ def _yaml_for(text: str) -> YAML:
         yaml.preserve_quotes = True
         yaml.width = 4096
         yaml.indent(mapping=2, sequence=sequence, offset=offset)
+        yaml.representer.add_representer(_Stamp, _represent_stamp)
         if _dump(yaml, yaml.load(text)) == text:
             return yaml
     return yaml
+
+
+def _represent_stamp(representer: Any, value: _Stamp) -> Any:
+    return representer.represent_scalar("tag:yaml.org,2002:timestamp", str(value))
 
 
 def _dump(yaml: YAML, data: Any) -> str:
@@ -70,9 +82,9 @@ def _context(record_id: str, person: str | None) -> tuple[Path, Record, Trust, s
 def _at(value: str | None) -> tuple[str, datetime]:
     if value is None:
         now = timefmt.now_utc().replace(microsecond=0)
-        return timefmt.format_time(now), now
+        return _Stamp(timefmt.format_time(now)), now
     try:
-        return value, timefmt.parse(value)
+        return _Stamp(value), timefmt.parse(value)
     except ValueError as exc:
         raise FatalError(str(exc)) from None
 

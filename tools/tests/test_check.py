@@ -20,44 +20,6 @@ def run_check(capsys: pytest.CaptureFixture[str], base: str, *extra: str) -> tup
     return code, captured.out + captured.err
 
 
-INCIDENT_EDGES = [
-    ("investigating", "identified", True), ("investigating", "mitigated", True),
-    ("investigating", "resolved", True), ("investigating", "merged", True),
-    ("investigating", "cancelled", True), ("investigating", "triage", False),
-    ("investigating", "closed", False), ("investigating", "postmortem", False),
-    ("investigating", "declined", False),
-]
-
-
-@pytest.mark.parametrize(("old", "new", "allowed"), INCIDENT_EDGES)
-def test_incident_edges(ledger: GitLedger, capsys: pytest.CaptureFixture[str], old: str,
-                        new: str, allowed: bool) -> None:
-    base = ledger.git("rev-parse", "HEAD")
-    ledger.edit(INC3, f"status: {old}", f"status: {new}")
-    stamps = "  acknowledged_at: 2026-11-26T09:22:00+01:00\n"
-    ledger.edit(INC3, stamps, stamps + "  mitigated_at: 2026-11-26T11:00:00+01:00\n"
-                "  resolved_at: 2026-11-26T11:30:00+01:00\n  closed_at: 2026-11-26T12:00:00+01:00\n")
-    ledger.edit(INC3, "postmortem:\n", "duplicate_of: INC-2026-0002\npostmortem:\n")
-    ledger.commit(f"{old} -> {new}", who="bob")
-    _, out = run_check(capsys, base)
-    assert (f"status {old} -> {new} is not allowed" not in out) == allowed, out
-
-
-RELEASE_EDGES = [("draft", "submitted", True), ("draft", "approved", False),
-                 ("draft", "implementing", False), ("draft", "cancelled", True),
-                 ("draft", "closed", False)]
-
-
-@pytest.mark.parametrize(("old", "new", "allowed"), RELEASE_EDGES)
-def test_release_edges(ledger: GitLedger, capsys: pytest.CaptureFixture[str], old: str,
-                       new: str, allowed: bool) -> None:
-    base = ledger.git("rev-parse", "HEAD")
-    ledger.edit(REL6, f"status: {old}", f"status: {new}")
-    ledger.commit(f"{old} -> {new}", who="bob")
-    _, out = run_check(capsys, base)
-    assert (f"status {old} -> {new} is not allowed" not in out) == allowed, out
-
-
 def test_emergency_change_may_start_from_draft(ledger: GitLedger,
                                                capsys: pytest.CaptureFixture[str]) -> None:
     base = ledger.git("rev-parse", "HEAD")
@@ -244,6 +206,11 @@ def test_status_keeps_comments_byte_for_byte(ledger: GitLedger) -> None:
     removed = [line for line in original.splitlines() if line not in after.splitlines()]
     assert removed == ["status: investigating"]
     assert "# owned by the search team" in after and "# agreed 09:30" in after
+    added = [line for line in after.splitlines() if line not in original.splitlines()]
+    assert added == [
+        "status: mitigated", "  mitigated_at: 2026-11-26T11:00:00+01:00",
+        "  - {at: 2026-11-26T11:00:00+01:00, type: status_change, text: investigating -> "
+        "mitigated, by: judy}"]
 
 
 def test_refused_status_writes_nothing(ledger: GitLedger, capsys: pytest.CaptureFixture[str]) -> None:

@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/opsledger validate
 	$(BIN)/opsledger metrics
+	$(BIN)/python -m opsledger.demo
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 	@echo "Site built in public/: open public/index.html, or run 'make serve' for http://127.0.0.1:8000"
 

@@ -94,9 +94,43 @@ def _caused_incident(release: Record, ledger: Ledger) -> bool:
     return False
 
 
+def resolve_by_month(ledger: Ledger) -> dict[str, dict[str, float]]:
+    """Median time to resolve (minutes) per month of detection and severity."""
+    spans: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    start, end = SPANS["time_to_resolve"]
+    for record in real_incidents(ledger):
+        stamps = record.data.get("timestamps") or {}
+        minutes = _minutes(stamps.get(start) or stamps.get("detected_at"), stamps.get(end))
+        if minutes is not None:
+            spans[str(stamps.get("detected_at", ""))[:7]][str(record.data.get("severity"))] \
+                .append(minutes)
+    return {month: {sev: median(v) for sev, v in sorted(by_sev.items())}
+            for month, by_sev in sorted(spans.items())}
+
+
+def deploys_by_month(ledger: Ledger) -> dict[str, dict[str, int]]:
+    """Finished deployments per month, split into ok and failed (as the change failure rate
+    counts them)."""
+    months: dict[str, dict[str, int]] = defaultdict(lambda: {"ok": 0, "failed": 0})
+    for record in ledger.records.values():
+        execution = record.data.get("execution") or {}
+        if record.kind != "release" or record.data.get("status") not in DEPLOYED or \
+                not isinstance(execution, dict) or not execution.get("finished_at"):
+            continue
+        failed = execution.get("result") != "succeeded" or _caused_incident(record, ledger)
+        months[str(execution["finished_at"])[:7]]["failed" if failed else "ok"] += 1
+    return dict(sorted(months.items()))
+
+
+def compute_for(ledger: Ledger) -> dict[str, Any]:
+    return {"incidents": incident_metrics(ledger), "dora": dora(ledger),
+            "resolve_by_month": resolve_by_month(ledger),
+            "deploys_by_month": deploys_by_month(ledger)}
+
+
 def compute() -> dict[str, Any]:
     ledger, _ = current_ledger()
-    return {"incidents": incident_metrics(ledger), "dora": dora(ledger)}
+    return compute_for(ledger)
 
 
 def report(format: str) -> str:

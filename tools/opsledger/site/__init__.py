@@ -1,0 +1,1 @@
+"""The stakeholder site: pages generated from the ledger at `mkdocs build` time."""

@@ -1,0 +1,62 @@
+// opsledger: sort and filter the index tables. Plain DOM, no library, nothing fetched.
+(function () {
+  "use strict";
+
+  function cellValue(row, index) {
+    var cell = row.cells[index];
+    if (!cell) { return ""; }
+    return cell.getAttribute("data-sort") || cell.textContent.trim();
+  }
+
+  function makeSortable(table) {
+    var headers = table.tHead ? table.tHead.rows[0].cells : [];
+    Array.prototype.forEach.call(headers, function (th, index) {
+      th.setAttribute("data-ol-sort", "none");
+      th.setAttribute("tabindex", "0");
+      function sort() {
+        var ascending = th.getAttribute("data-ol-sort") !== "asc";
+        Array.prototype.forEach.call(headers, function (other) { other.setAttribute("data-ol-sort", "none"); });
+        th.setAttribute("data-ol-sort", ascending ? "asc" : "desc");
+        var body = table.tBodies[0];
+        var rows = Array.prototype.slice.call(body.rows);
+        rows.sort(function (a, b) {
+          var x = cellValue(a, index), y = cellValue(b, index);
+          var order = x.localeCompare(y, undefined, { numeric: true });
+          return ascending ? order : -order;
+        });
+        rows.forEach(function (row) { body.appendChild(row); });
+      }
+      th.addEventListener("click", sort);
+      th.addEventListener("keydown", function (event) { if (event.key === "Enter") { sort(); } });
+    });
+  }
+
+  function makeFilter(bar) {
+    var table = document.getElementById(bar.getAttribute("data-ol-filter"));
+    if (!table) { return; }
+    var selects = bar.querySelectorAll("select[data-ol-key]");
+    function apply() {
+      Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
+        var shown = Array.prototype.every.call(selects, function (select) {
+          var wanted = select.value;
+          if (!wanted) { return true; }
+          var have = (row.getAttribute("data-" + select.getAttribute("data-ol-key")) || "").split(" ");
+          return have.indexOf(wanted) !== -1;
+        });
+        row.hidden = !shown;
+      });
+    }
+    Array.prototype.forEach.call(selects, function (select) { select.addEventListener("change", apply); });
+  }
+
+  function init() {
+    Array.prototype.forEach.call(document.querySelectorAll("table.ol-sortable"), makeSortable);
+    Array.prototype.forEach.call(document.querySelectorAll("[data-ol-filter]"), makeFilter);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();

@@ -1,0 +1,96 @@
+"""The MkDocs plugin `opsledger`: adds the ledger's pages at build time. The only module
+using MkDocs.
+
+Generated pages get a placeholder Markdown source (a validated id or a label as the only
+text), so nothing from a record reaches MkDocs' Markdown extensions, its front matter or
+the page title Material prints raw into <title> and the navigation. Their HTML is put in
+place in `on_page_content`, after Markdown, from our own escaped and sanitised templates.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config import config_options
+from mkdocs.config.base import Config
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.structure.files import File, Files, InclusionLevel
+
+from opsledger.reporters import text
+from opsledger.site.build import ASSET_DIR, SiteBuild, generate, linker
+
+log = logging.getLogger("mkdocs.plugins.opsledger")
+
+
+class LedgerConfig(Config):  # type: ignore[no-untyped-call]
+    ledger = config_options.Type(str, default=".")  # relative to mkdocs.yml
+    history = config_options.Type(bool, default=True)
+
+
+class LedgerPlugin(BasePlugin[LedgerConfig]):  # type: ignore[no-untyped-call]
+    def __init__(self) -> None:
+        super().__init__()
+        self.site: SiteBuild | None = None
+        self.root = Path(".")
+
+    @event_priority(-100)  # after Material's offline plugin has added its CDN shim
+    def on_config(self, config: Any) -> Any:
+        self.root = (Path(config.config_file_path).parent / self.config.ledger).resolve()
+        _refuse_symlinks(Path(config.docs_dir))
+        for name in ("opsledger.css", "opsledger.js"):
+            target = f"{ASSET_DIR}/{name}"
+            chosen = config.extra_css if name.endswith(".css") else config.extra_javascript
+            if target not in [str(x) for x in chosen]:
+                chosen.append(target)
+        # Material's offline plugin fetches its file:// search shim from a CDN; we ship it.
+        polyfills = [url for url in config.extra.get("polyfills", [])
+                     if "iframe-worker" not in str(url)]
+        config.extra["polyfills"] = [*polyfills, f"{ASSET_DIR}/iframe-worker.js"]
+        return config
+
+    def on_files(self, files: Files, *, config: Any) -> Files:
+        _refuse_symlinks(Path(config.docs_dir))
+        self.site = generate(self.root, config.theme.get("language"),
+                             with_history=self.config.history)
+        if self.site.problems:  # a warning each, so `mkdocs build --strict` fails
+            for line in text(self.site.problems, "ledger").splitlines()[:-1]:
+                log.warning("%s", line)
+        for src, page in self.site.pages.items():
+            files.append(File.generated(config, src, content=f"# {page.title}\n",
+                                        inclusion=InclusionLevel.NOT_IN_NAV))
+        for path, content in self.site.files.items():
+            files.append(File.generated(config, path, content=content))
+        return files
+
+    @event_priority(100)  # before the search plugin reads the page
+    def on_page_content(self, html: str, *, page: Any, config: Any, files: Any) -> str | None:
+        if self.site is None:
+            return html
+        link = linker(page.url, config.use_directory_urls)
+        generated = self.site.pages.get(page.file.src_uri)
+        if generated is not None:
+            return f'<h1 id="{generated.title}">{generated.title}</h1>\n' + generated.html(link)
+        if page.is_homepage and self.site.home is not None:
+            return html + self.site.home(link)
+        return html
+
+    def on_serve(self, server: Any, *, config: Any, builder: Any) -> Any:
+        if self.site is not None:
+            for path in self.site.watch:
+                if path.exists():
+                    server.watch(str(path))
+        return server
+
+
+def _refuse_symlinks(docs: Path) -> None:
+    """MkDocs follows symlinks and would publish whatever they point at."""
+    for directory, subdirs, names in os.walk(docs):
+        for name in [*subdirs, *names]:
+            path = Path(directory) / name
+            if path.is_symlink():
+                raise PluginError(f"opsledger: {path} is a symbolic link; the site publishes "
+                                  "only real files under docs_dir: replace it with the file")

@@ -16,7 +16,7 @@ demo: $(STAMP)
 	$(BIN)/opsledger validate
 	$(BIN)/opsledger metrics
 	$(BIN)/python -m opsledger.demo
-	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 	@echo "Site built in public/: open public/index.html, or run 'make serve' for http://127.0.0.1:8000"
 
 test: $(STAMP) lint typecheck

@@ -1,0 +1,130 @@
+"""The built site in headless Chromium, opened from disk with the network cut off: no
+console errors, no request leaving the machine, search and table filters working, and no
+script from hostile records running. Screenshots land in tools/tests/screenshots/."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sitebuild import mkdocs_build, site_repo
+from test_site_hostile import hostile  # noqa: F401 -- the fixture, shared
+
+SHOTS = Path(__file__).parent / "screenshots"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
+
+
+class Watched:
+    """A page whose every console error, uncaught error, dialog and non-file request is kept."""
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+        self.errors: list[str] = []
+        self.outside: list[str] = []
+        self.dialogs: list[str] = []
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on("dialog", self._dialog)
+        page.route("**/*", self._route)
+
+    def _dialog(self, dialog: Any) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def _route(self, route: Any) -> None:
+        if route.request.url.startswith("file://"):
+            route.continue_()
+        else:
+            self.outside.append(route.request.url)
+            route.abort()
+
+    def open(self, path: Path, shot: str) -> None:
+        self.page.goto(path.as_uri())
+        self.page.wait_for_load_state("load")
+        self.page.wait_for_timeout(300)
+        SHOTS.mkdir(exist_ok=True)
+        self.page.screenshot(path=str(SHOTS / f"{shot}.png"), full_page=True)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with playwright_api.sync_playwright() as p:
+        try:
+            launched = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        except Exception as exc:  # a broken install: say so rather than fail
+            pytest.skip(f"chromium did not start: {exc}")
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def public(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = site_repo(tmp_path_factory.mktemp("browser") / "ledger")
+    done = mkdocs_build(root, "--strict")
+    assert done.returncode == 0, done.stderr
+    return root / "public"
+
+
+@pytest.fixture
+def watched(browser: Any) -> Iterator[Watched]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    yield Watched(context.new_page())
+    context.close()
+
+
+@pytest.mark.parametrize(("page", "shot", "expect"), [
+    ("index.html", "home", "Open incidents"),
+    ("incidents/INC-2026-0001.html", "incident", "Card payments failing"),
+    ("releases/REL-2026-0004.html", "release", "Sign-off matrix"),
+    ("metrics.html", "metrics", "DORA four keys"),
+    ("releases/calendar.html", "calendar", "Week of"),
+    ("action-items.html", "action-items", "overdue"),
+])
+def test_pages_load_offline_without_errors(public: Path, watched: Watched, page: str,
+                                           shot: str, expect: str) -> None:
+    watched.open(public / page, shot)
+    assert expect in watched.page.content()
+    assert watched.errors == []
+    assert watched.outside == []
+
+
+def test_filter_and_sort_the_incident_index(public: Path, watched: Watched) -> None:
+    watched.open(public / "incidents" / "index.html", "incidents")
+    rows = watched.page.locator("#incidents tbody tr")
+    assert rows.count() == 5
+    watched.page.select_option('select[data-ol-key="severity"]', "SEV2")
+    visible = [r for r in rows.all() if r.is_visible()]
+    assert sorted(r.get_attribute("data-severity") for r in visible) == ["SEV2", "SEV2"]
+    watched.page.select_option('select[data-ol-key="severity"]', "")
+    watched.page.click("#incidents thead th >> nth=0")  # ID ascending
+    assert rows.first.inner_text().startswith("INC-2026-0001")
+    assert watched.errors == [] and watched.outside == []
+
+
+def test_search_finds_a_record_from_disk(public: Path, watched: Watched) -> None:
+    watched.open(public / "index.html", "search")
+    watched.page.click(".md-search__input")
+    watched.page.keyboard.type("tokenisation")  # Material listens to key events
+    results = watched.page.locator(".md-search-result__item")
+    results.first.wait_for(timeout=10000)
+    assert "INC-2026-0001" in watched.page.locator(".md-search-result").inner_text()
+    watched.page.screenshot(path=str(SHOTS / "search.png"))
+    assert watched.errors == [] and watched.outside == []
+
+
+def test_hostile_record_runs_nothing(hostile: Path, watched: Watched) -> None:  # noqa: F811
+    for page in ("incidents/INC-2026-0003.html", "releases/REL-2026-0006.html",
+                 "incidents/index.html", "index.html"):
+        watched.open(hostile / page, "hostile-" + page.replace("/", "-").replace(".html", ""))
+    assert watched.dialogs == []
+    assert watched.outside == []  # no tracker pixel, no refresh to evil.example
+    assert watched.errors == []
+    assert watched.page.evaluate("document.title") == "Operations ledger"

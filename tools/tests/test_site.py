@@ -1,0 +1,168 @@
+"""The site: a real `mkdocs build --strict` of the sample ledger, its pages, export and
+offline promise; golden pages; languages; symlinks."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sitebuild import FIXED_EPOCH, mkdocs_build, site_repo, tags_of
+
+from opsledger.site.build import generate, linker
+
+GOLDEN = Path(__file__).parent / "golden"
+UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = site_repo(tmp_path_factory.mktemp("site") / "ledger")
+    done = mkdocs_build(root, "--strict")
+    assert done.returncode == 0, done.stderr
+    return root / "public"
+
+
+def test_every_record_has_a_page_out_of_the_navigation(built: Path) -> None:
+    for folder, prefix, count in (("incidents", "INC", 5), ("releases", "REL", 10)):
+        pages = sorted(p.name for p in (built / folder).glob(f"{prefix}-*.html"))
+        assert len(pages) == count, pages
+    home = (built / "index.html").read_text()
+    nav = home.split('<nav class="md-nav md-nav--primary"')[1].split("md-sidebar--secondary")[0]
+    assert "INC-2026-0001" not in nav  # indexes, calendar and search lead to records
+    assert "Incidents" in nav and "Release calendar" in nav and "Emergency response plan" in nav
+
+
+def test_incident_page(built: Path) -> None:
+    page = (built / "incidents" / "INC-2026-0001.html").read_text()
+    assert "<title>INC-2026-0001 - Operations ledger</title>" in page
+    assert 'class="ol-badge ol-sev-sev1">SEV1<' in page
+    assert 'class="ol-badge ol-status-closed">closed<' in page
+    assert page.count('class="ol-event ol-event-key"') == 5  # important events highlighted
+    assert "Card payments failing after tokenisation rollout" in page
+    assert "<h4>" in page or "<h5>" in page  # postmortem.md rendered, headings demoted
+    assert 'ol-badge ol-late">overdue<' in page  # AI-2 and AI-4 are past due on 2026-11-27
+    assert 'class="ol-badge ol-sig-valid">valid<' in page
+    assert 'href="../releases/REL-2026-0002.html"' in page
+    assert "alice" in page.split('id="history"')[1]  # git history, from one log pass
+
+
+def test_git_history_names_each_commit(built: Path) -> None:
+    page = (built / "incidents" / "INC-2026-0003.html").read_text()
+    history = page.split('id="history"')[1]
+    assert "judy" in history and "INC-2026-0003: partition rebalanced" in history
+    assert "alice" in history and "Sample ledger" in history
+    other = (built / "incidents" / "INC-2026-0002.html").read_text().split('id="history"')[1]
+    assert "partition rebalanced" not in other
+
+
+def test_release_page_and_matrix(built: Path) -> None:
+    page = (built / "releases" / "REL-2026-0005.html").read_text()
+    matrix = page.split('id="signoff-matrix"')[1].split("</table>")[0]
+    for role in ("dev_lead", "qa", "ops", "security", "cab"):
+        assert f"<td>{role}</td>" in matrix
+    assert "ol-sig-missing" in matrix and "eligible" in matrix
+    for section in ("rollback", "emergency-response", "execution", "testing", "impact",
+                    "linked-incidents", "history"):
+        assert f'id="{section}"' in page
+    rolled_back = (built / "releases" / "REL-2026-0002.html").read_text()
+    assert 'href="../incidents/INC-2026-0001.html"' in rolled_back
+
+
+def test_indexes_calendar_board_metrics(built: Path) -> None:
+    incidents = (built / "incidents" / "index.html").read_text()
+    assert incidents.count('<tr data-severity=') == 5
+    assert 'data-ol-key="severity"' in incidents and 'data-mode="drill"' in incidents
+    calendar = (built / "releases" / "calendar.html").read_text()
+    assert 'id="week-2026-12-07"' in calendar and "REL-2026-0004" in calendar
+    board = (built / "action-items.html").read_text()
+    assert board.count('class="ol-card ol-overdue"') == 3
+    metrics = (built / "metrics.html").read_text()
+    assert metrics.count('<svg viewBox="0 0 640 240"') == 4 and metrics.count("<rect ") >= 5
+    home = (built / "index.html").read_text()
+    assert "INC-2026-0003" in home and "REL-2026-0004" in home  # open SEV3; release on 12-08
+    assert "Coming freeze: year-end" in home
+
+
+def test_export(built: Path) -> None:
+    incidents = json.loads((built / "api" / "incidents.json").read_text())
+    releases = json.loads((built / "api" / "releases.json").read_text())
+    assert sorted(i["id"] for i in incidents) == [f"INC-2026-000{n}" for n in range(1, 6)]
+    assert len(releases) == 10
+    rel4 = next(r for r in releases if r["id"] == "REL-2026-0004")
+    assert {s["state"] for s in rel4["signoffs"]} == {"valid"}
+    metrics = json.loads((built / "api" / "metrics.json").read_text())
+    assert metrics["dora"]["deployments"] == 4
+
+
+def test_offline_nothing_from_elsewhere(built: Path) -> None:
+    for page in built.rglob("*.html"):
+        for tag, attrs in tags_of(page).tags:
+            for name in ("src", "href"):
+                value = attrs.get(name) or ""
+                if tag in ("script", "link", "img", "iframe") and value:
+                    assert not re.match(r"(https?:)?//", value), (page, tag, value)
+    css = "".join(p.read_text() for p in built.rglob("*.css"))
+    assert "fonts.googleapis" not in css and "@import url(http" not in css
+    assert (built / "search" / "search_index.js").is_file()  # search from a file share
+
+
+def test_search_index_finds_records(built: Path) -> None:
+    index = json.loads((built / "search" / "search_index.json").read_text())
+    text = {doc["location"]: doc["title"] + " " + doc["text"] for doc in index["docs"]}
+    assert any("INC-2026-0002" in t and "Slow logins" in t for t in text.values())
+    assert any("payments-api" in t and "REL-2026-0002" in t for t in text.values())
+
+
+def _fixed_build(language: str = "en") -> object:
+    now = datetime.fromtimestamp(int(FIXED_EPOCH), UTC)
+    return generate(Path(__file__).resolve().parents[2], language, now=now, with_history=False)
+
+
+@pytest.mark.parametrize("src", ["incidents/INC-2026-0001.md", "releases/REL-2026-0004.md",
+                                 "incidents/index.md", "releases/calendar.md",
+                                 "action-items.md", "metrics.md"])
+def test_golden_pages(src: str) -> None:
+    site = _fixed_build()
+    html = site.pages[src].html(linker(src.replace(".md", ".html"), False))  # type: ignore[attr-defined]
+    golden = GOLDEN / (src.replace("/", "__").replace(".md", ".html"))
+    if UPDATE:
+        golden.parent.mkdir(exist_ok=True)
+        golden.write_text(html)
+    assert html == golden.read_text(), f"{src} changed; UPDATE_GOLDEN=1 to accept"
+
+
+def test_chinese_labels(tmp_path: Path) -> None:
+    root = site_repo(tmp_path / "ledger")
+    config = (root / "mkdocs.yml").read_text().replace("language: en", "language: zh")
+    (root / "mkdocs.yml").write_text(config)
+    done = mkdocs_build(root, "--strict")
+    assert done.returncode == 0, done.stderr
+    page = (root / "public" / "incidents" / "INC-2026-0001.html").read_text()
+    assert ">时间线<" in page and ">根本原因<" in page and ">签核<" in page
+    assert '<html lang="zh"' in page
+
+
+def test_symlink_under_site_fails_the_build(tmp_path: Path) -> None:
+    root = site_repo(tmp_path / "ledger")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-TOKEN")
+    (root / "site" / "leak.md").symlink_to(secret)
+    done = mkdocs_build(root)
+    assert done.returncode != 0
+    assert "leak.md is a symbolic link" in done.stderr
+    public = root / "public"
+    assert not public.exists() or all("TOP-SECRET-TOKEN" not in p.read_text(errors="ignore")
+                                      for p in public.rglob("*") if p.is_file())
+
+
+def test_invalid_ledger_fails_the_strict_build(tmp_path: Path) -> None:
+    root = site_repo(tmp_path / "ledger")
+    incident = root / "incidents" / "INC-2026-0003" / "incident.yaml"
+    incident.write_text(incident.read_text().replace("severity: SEV3", "severity: SEV9"))
+    done = mkdocs_build(root, "--strict")
+    assert done.returncode != 0
+    assert "incidents/INC-2026-0003/incident.yaml:7" in done.stderr and "OL1" in done.stderr

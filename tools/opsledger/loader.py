@@ -68,7 +68,12 @@ class LoadError(Exception):
         self.problem = problem
 
 
+_ANY_HIDDEN = re.compile("|".join(p.pattern for p in (CONTROL, BIDI_OVERRIDE, INVISIBLE)))
+
+
 def invisible_characters(text: str) -> list[str]:
+    if not _ANY_HIDDEN.search(text):
+        return []  # the common case, without a Python loop over every character
     return [f"U+{ord(c):04X}" for c in text if CONTROL.match(c) or BIDI_OVERRIDE.match(c)
             or INVISIBLE.match(c)]
 

@@ -12,15 +12,17 @@ import json
 import os
 import posixpath
 from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
 from opsledger import ids, timefmt
 from opsledger.gitrepo import Commit, GitRepo
-from opsledger.ledger import Record
+from opsledger.ledger import Record, scan
 from opsledger.problems import FatalError, Problem
 from opsledger.signoffs import Verifier
 from opsledger.site import charts, views
@@ -48,8 +50,29 @@ class SiteBuild:
     pages: dict[str, Page] = field(default_factory=dict)
     files: dict[str, bytes] = field(default_factory=dict)   # assets and the JSON export
     home: Callable[[Linker], str] | None = None
-    problems: list[Problem] = field(default_factory=list)
     watch: list[Path] = field(default_factory=list)
+    _problems: list[Problem] = field(default_factory=list)
+    _pending: Future[list[Problem]] | None = None
+    _pool: ProcessPoolExecutor | None = None
+
+    def problems(self) -> list[Problem]:
+        """What `opsledger validate` would report; waits for the validating worker."""
+        if self._pending is not None:
+            self._problems = self._pending.result()
+            self._pending = None
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+        return self._problems
+
+
+def validate_ledger(root: str) -> list[Problem]:
+    """The full validation, run in a worker process while MkDocs renders the pages: on a
+    multi-core machine it then costs the build nothing but a fork."""
+    tree = WorkTree(Path(root))
+    trust = load_trust(tree)
+    policy = trust.policy
+    return validate_tree(tree, trust, None, Verifier(policy) if policy else None)[1]
 
 
 def build_time() -> datetime:
@@ -93,12 +116,12 @@ def generate(root: Path, language: str | None, now: datetime | None = None,
     trust = load_trust(tree)
     out = SiteBuild(watch=[root / "opsledger.yaml", root / "incidents", root / "releases"])
     if trust.policy is None:
-        out.problems = list(trust.problems)
+        out._problems = list(trust.problems)
         return out
+    out._pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("fork"))
+    out._pending = out._pool.submit(validate_ledger, str(root))
     verifier = Verifier(trust.policy)
-    ledger, problems = validate_tree(tree, trust, None, verifier)
-    out.problems = problems
-    site = views.Site(ledger, trust.policy, now or build_time(),
+    site = views.Site(scan(tree), trust.policy, now or build_time(),
                       _history(root) if with_history else {}, verifier)
     labels = catalog(language)
     _record_pages(out, site, labels)

@@ -56,9 +56,6 @@ class LedgerPlugin(BasePlugin[LedgerConfig]):  # type: ignore[no-untyped-call]
         _refuse_symlinks(Path(config.docs_dir))
         self.site = generate(self.root, config.theme.get("language"),
                              with_history=self.config.history)
-        if self.site.problems:  # a warning each, so `mkdocs build --strict` fails
-            for line in text(self.site.problems, "ledger").splitlines()[:-1]:
-                log.warning("%s", line)
         for src, page in self.site.pages.items():
             files.append(File.generated(config, src, content=f"# {page.title}\n",
                                         inclusion=InclusionLevel.NOT_IN_NAV))
@@ -77,6 +74,15 @@ class LedgerPlugin(BasePlugin[LedgerConfig]):  # type: ignore[no-untyped-call]
         if page.is_homepage and self.site.home is not None:
             return html + self.site.home(link)
         return html
+
+    def on_post_build(self, *, config: Any) -> None:
+        """Validation ran beside the build; a warning per problem, so that
+        `mkdocs build --strict` fails on a ledger `opsledger validate` rejects."""
+        if self.site is not None:
+            problems = self.site.problems()
+            if problems:
+                for line in text(problems, "ledger").splitlines()[:-1]:
+                    log.warning("%s", line)
 
     def on_serve(self, server: Any, *, config: Any, builder: Any) -> Any:
         if self.site is not None:

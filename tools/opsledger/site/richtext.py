@@ -7,6 +7,7 @@ text cannot pose as a section of the page, and the result goes through the sanit
 
 from __future__ import annotations
 
+import html
 import re
 from functools import lru_cache
 
@@ -15,6 +16,10 @@ import markdown
 from opsledger.site.sanitize import clean
 
 _HEADING = re.compile(r"<(/?)h([1-6])\b")
+# Text that no Markdown rule can touch: escaping it is all rendering would do. Most
+# timeline events and list items are such one-liners, and Markdown is the costly part.
+_PLAIN = re.compile(r"[A-Za-z\u00a0-\uffff]"
+                    r"[A-Za-z0-9 ,.;:?'()/%@=+\-\u00a0-\uffff]*[A-Za-z0-9.?)%]?")
 
 
 @lru_cache(maxsize=1)
@@ -34,6 +39,9 @@ def render(text: object) -> str:
     """Block Markdown (paragraphs, lists, tables, code) as sanitised HTML."""
     if text is None:
         return ""
+    text = str(text)
+    if _PLAIN.fullmatch(text) and "  " not in text:
+        return f"<p>{html.escape(text, quote=False)}</p>"
     md = _renderer()
     md.reset()
     return clean(_HEADING.sub(_demote, md.convert(str(text))))

@@ -34,10 +34,29 @@ class Site:
     history: dict[str, list[Commit]] = field(default_factory=dict)
     verifier: Verifier | None = None
 
+    _sorted: dict[str, list[Record]] = field(default_factory=dict)
+    rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    _links: dict[str, list[str]] | None = None
+
     def records(self, kind: str) -> list[Record]:
-        return sorted((r for r in self.ledger.records.values()
-                       if r.kind == kind and r.doc is not None), key=lambda r: r.id,
-                      reverse=True)
+        """Readable records of a kind, newest id first (computed once)."""
+        if kind not in self._sorted:
+            self._sorted[kind] = sorted((r for r in self.ledger.records.values()
+                                         if r.kind == kind and r.doc is not None),
+                                        key=lambda r: r.id, reverse=True)
+        return self._sorted[kind]
+
+    def linked(self, record: Record) -> list[str]:
+        """Records linked to this one from either side (release <-> incident)."""
+        if self._links is None:
+            self._links = {}
+            for other in self.ledger.records.values():
+                key = "related_releases" if other.kind == "incident" else "related_incidents"
+                for target in as_list(other.data.get(key)):
+                    if isinstance(target, str):
+                        self._links.setdefault(target, []).append(other.id)
+                        self._links.setdefault(other.id, []).append(target)
+        return sorted(set(self._links.get(record.id, [])))
 
 
 def as_list(value: Any) -> list[Any]:
@@ -104,9 +123,7 @@ def action_items(record: Record, now: datetime) -> list[dict[str, Any]]:
 def incident_page(site: Site, record: Record) -> dict[str, Any]:
     data = record.data
     stamps = as_dict(data.get("timestamps"))
-    related = [r for r in as_list(data.get("related_releases")) if isinstance(r, str)]
-    related += [r.id for r in site.records("release") if record.id in
-                as_list(r.data.get("related_incidents")) and r.id not in related]
+    related = site.linked(record)
     gate = None
     if as_dict(data.get("postmortem")).get("required") or \
             site.policy.severity(str(data.get("severity"))).get("postmortem_required"):
@@ -145,6 +162,8 @@ def timeline(record: Record) -> list[dict[str, Any]]:
 # --- sign-offs -----------------------------------------------------------------------------
 
 def signoff_rows(site: Site, record: Record) -> list[dict[str, Any]]:
+    if record.id in site.rows:
+        return site.rows[record.id]  # the page and the export both ask
     verdicts = judge_all(record, site.policy, site.verifier)
     counting = {id(v) for v in latest(verdicts).values()}
     rows = []
@@ -159,6 +178,7 @@ def signoff_rows(site: Site, record: Record) -> list[dict[str, Any]]:
                      "comment": data.get("comment"), "state": state, "reason": verdict.reason,
                      "superseded": id(verdict) not in counting,
                      "evidence": "review" if "review" in data else "signature"})
+    site.rows[record.id] = rows
     return rows
 
 
@@ -187,9 +207,7 @@ def release_row(record: Record) -> dict[str, Any]:
 
 def release_page(site: Site, record: Record) -> dict[str, Any]:
     data = record.data
-    linked = [i for i in as_list(data.get("related_incidents")) if isinstance(i, str)]
-    linked += [r.id for r in site.records("incident") if record.id in
-               as_list(r.data.get("related_releases")) and r.id not in linked]
+    linked = site.linked(record)
     return {"row": release_row(record), "data": data,
             "impact": as_dict(data.get("impact")), "testing": as_dict(data.get("testing")),
             "rollback": as_dict(data.get("rollback")),

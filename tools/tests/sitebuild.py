@@ -73,3 +73,11 @@ def tags_of(path: Path) -> Tags:
     parser = Tags()
     parser.feed(path.read_text(encoding="utf-8"))
     return parser
+
+
+def build_sample(parent: Path) -> Path:
+    """The sample ledger's site, built with `mkdocs build --strict`; returns public/."""
+    root = site_repo(parent / "ledger")
+    done = mkdocs_build(root, "--strict")
+    assert done.returncode == 0, done.stderr
+    return root / "public"

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sitebuild import mkdocs_build, site_repo
+from sitebuild import build_sample
 from test_site_hostile import hostile  # noqa: F401 -- the fixture, shared
 
 SHOTS = Path(__file__).parent / "screenshots"
@@ -67,10 +67,7 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def public(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = site_repo(tmp_path_factory.mktemp("browser") / "ledger")
-    done = mkdocs_build(root, "--strict")
-    assert done.returncode == 0, done.stderr
-    return root / "public"
+    return build_sample(tmp_path_factory.mktemp("browser"))
 
 
 @pytest.fixture

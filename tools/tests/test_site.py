@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sitebuild import FIXED_EPOCH, mkdocs_build, site_repo, tags_of
+from sitebuild import FIXED_EPOCH, build_sample, mkdocs_build, site_repo, tags_of
 
 from opsledger.site.build import generate, linker
 
@@ -20,10 +20,7 @@ UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = site_repo(tmp_path_factory.mktemp("site") / "ledger")
-    done = mkdocs_build(root, "--strict")
-    assert done.returncode == 0, done.stderr
-    return root / "public"
+    return build_sample(tmp_path_factory.mktemp("site"))
 
 
 def test_every_record_has_a_page_out_of_the_navigation(built: Path) -> None:

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck site serve clean
+.PHONY: demo test lint typecheck site serve bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,9 @@ site: $(STAMP)
 
 serve: $(STAMP)
 	$(BIN)/mkdocs serve
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/site_build.py
 
 clean:
 	rm -rf $(VENV) public .pytest_cache .mypy_cache .ruff_cache

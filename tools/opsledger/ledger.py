@@ -3,6 +3,7 @@ does not belong."""
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,6 +68,18 @@ def list_ids(tree: Tree, ledger: Ledger) -> None:
 
 def scan(tree: Tree, only: Iterable[str] | None = None) -> Ledger:
     """Read the ledger; with `only`, read just those record ids (the rest are listed)."""
+    # Thousands of parsed documents held at once make the collector rescan them after every
+    # few allocations (30-85% of load time); nothing loaded here forms a cycle.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _scan(tree, only)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _scan(tree: Tree, only: Iterable[str] | None) -> Ledger:
     ledger = Ledger()
     wanted = set(only) if only is not None else None
     for kind, top in ids.KINDS.items():

@@ -68,7 +68,8 @@ class SiteBuild:
 
 def validate_ledger(root: str) -> list[Problem]:
     """The full validation, run in a worker process while MkDocs renders the pages: on a
-    multi-core machine it then costs the build nothing but a fork."""
+    multi-core machine it then costs the build almost nothing. The worker is spawned, not
+    forked: `mkdocs serve` builds from a thread, and forking a threaded process can hang."""
     tree = WorkTree(Path(root))
     trust = load_trust(tree)
     policy = trust.policy
@@ -118,7 +119,7 @@ def generate(root: Path, language: str | None, now: datetime | None = None,
     if trust.policy is None:
         out._problems = list(trust.problems)
         return out
-    out._pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("fork"))
+    out._pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
     out._pending = out._pool.submit(validate_ledger, str(root))
     verifier = Verifier(trust.policy)
     site = views.Site(scan(tree), trust.policy, now or build_time(),

@@ -141,6 +141,13 @@ def test_chinese_labels(tmp_path: Path) -> None:
     page = (root / "public" / "incidents" / "INC-2026-0001.html").read_text()
     assert ">时间线<" in page and ">根本原因<" in page and ">签核<" in page
     assert '<html lang="zh"' in page
+    assert 'class="ol-badge ol-status-closed">已关闭<' in page
+
+
+def test_every_label_is_translated() -> None:
+    from opsledger.site.labels import EN, ZH
+
+    assert set(EN) == set(ZH)
 
 
 def test_symlink_under_site_fails_the_build(tmp_path: Path) -> None:

@@ -56,7 +56,7 @@ EN = {
     "slo_breached": "SLO breached", "data_loss": "Data loss", "regions": "Regions",
     "revenue_impact": "Revenue impact", "open_items": "open", "overdue_items": "overdue",
     "done_items": "done", "no_history": "No git history available.",
-    "duplicate_of": "Duplicate of",
+    "duplicate_of": "Duplicate of", "freeze_badge": "Freeze",
 }
 
 ZH = {
@@ -104,10 +104,22 @@ ZH = {
     "mttx_over_time": "每月解决用时（中位分钟）", "customers_affected": "受影响客户",
     "slo_breached": "违反 SLO", "data_loss": "数据丢失", "regions": "地区",
     "revenue_impact": "收入影响", "open_items": "待办", "overdue_items": "逾期",
-    "done_items": "完成", "no_history": "没有可用的 git 历史。", "duplicate_of": "重复于",
+    "done_items": "完成", "no_history": "没有可用的 git 历史。", "duplicate_of": "重复于", "freeze_badge": "封版",
 }
 
-CATALOGS = {"en": EN, "zh": ZH}
+# Lifecycle states, risks and decisions as badges show them; English shows the value itself.
+STATES_ZH = {
+    "draft": "草稿", "submitted": "已提交", "approved": "已批准", "implementing": "实施中",
+    "succeeded": "成功", "failed": "失败", "rolled_back": "已回滚", "closed": "已关闭",
+    "rejected": "已拒绝", "cancelled": "已取消", "triage": "分诊", "investigating": "调查中",
+    "identified": "已定位", "mitigated": "已缓解", "resolved": "已解决", "declined": "不成立",
+    "merged": "已合并", "low": "低", "medium": "中", "high": "高", "critical": "严重",
+    "emergency": "紧急", "approve": "批准", "reject": "拒绝", "revoke": "撤回",
+    "passed": "通过", "passed_with_known_issues": "通过（有已知问题）", "not_run": "未执行",
+    "in_review": "评审中",
+}
+
+CATALOGS = {"en": EN, "zh": {**ZH, **STATES_ZH}}
 
 
 def catalog(language: str | None) -> dict[str, str]:

@@ -57,7 +57,9 @@ class LedgerPlugin(BasePlugin[LedgerConfig]):  # type: ignore[no-untyped-call]
         self.site = generate(self.root, config.theme.get("language"),
                              with_history=self.config.history)
         for src, page in self.site.pages.items():
-            files.append(File.generated(config, src, content=f"# {page.title}\n",
+            # The page's own sections replace the table of contents, which would be empty.
+            files.append(File.generated(config, src, content=f"---\nhide: [toc]\n---\n"
+                                        f"# {page.title}\n",
                                         inclusion=InclusionLevel.NOT_IN_NAV))
         for path, content in self.site.files.items():
             files.append(File.generated(config, path, content=content))

@@ -233,7 +233,15 @@ def calendar(site: Site) -> list[dict[str, Any]]:
             monday = (start - timedelta(days=start.weekday())).date()
             weeks[monday].append({**row, "day": start.strftime("%a %d %b %H:%M")})
     this_week = (site.now - timedelta(days=site.now.weekday())).date()
+    freezes = site.policy.freeze_windows()
+    for window in freezes:  # a frozen week shows even when nothing is planned in it
+        day = window.start.date() - timedelta(days=window.start.weekday())
+        while day <= window.end.date():
+            weeks.setdefault(day, [])
+            day += timedelta(days=7)
     return [{"monday": monday.isoformat(), "current": monday == this_week,
+             "freezes": [w.name for w in freezes if w.start.date() < monday + timedelta(days=7)
+                         and w.end.date() >= monday],
              "releases": sorted(rows, key=lambda r: str(r["start"]))}
             for monday, rows in sorted(weeks.items(), reverse=True)]
 

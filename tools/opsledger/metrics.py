@@ -94,18 +94,20 @@ def _caused_incident(release: Record, ledger: Ledger) -> bool:
     return False
 
 
-def resolve_by_month(ledger: Ledger) -> dict[str, dict[str, float]]:
-    """Median time to resolve (minutes) per month of detection and severity."""
-    spans: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
-    start, end = SPANS["time_to_resolve"]
+def mttx_by_month(ledger: Ledger) -> dict[str, dict[str, dict[str, float]]]:
+    """Median minutes of each span, per month of detection and severity."""
+    spans: dict[str, dict[str, dict[str, list[float]]]] = {
+        name: defaultdict(lambda: defaultdict(list)) for name in SPANS}
     for record in real_incidents(ledger):
         stamps = record.data.get("timestamps") or {}
-        minutes = _minutes(stamps.get(start) or stamps.get("detected_at"), stamps.get(end))
-        if minutes is not None:
-            spans[str(stamps.get("detected_at", ""))[:7]][str(record.data.get("severity"))] \
-                .append(minutes)
-    return {month: {sev: median(v) for sev, v in sorted(by_sev.items())}
-            for month, by_sev in sorted(spans.items())}
+        month = str(stamps.get("detected_at", ""))[:7]
+        for name, (start, end) in SPANS.items():
+            minutes = _minutes(stamps.get(start) or stamps.get("detected_at"), stamps.get(end))
+            if minutes is not None:
+                spans[name][month][str(record.data.get("severity"))].append(minutes)
+    return {name: {month: {sev: median(v) for sev, v in sorted(by_sev.items())}
+                   for month, by_sev in sorted(months.items())}
+            for name, months in spans.items()}
 
 
 def deploys_by_month(ledger: Ledger) -> dict[str, dict[str, int]]:
@@ -124,7 +126,7 @@ def deploys_by_month(ledger: Ledger) -> dict[str, dict[str, int]]:
 
 def compute_for(ledger: Ledger) -> dict[str, Any]:
     return {"incidents": incident_metrics(ledger), "dora": dora(ledger),
-            "resolve_by_month": resolve_by_month(ledger),
+            "mttx_by_month": mttx_by_month(ledger),
             "deploys_by_month": deploys_by_month(ledger)}
 
 

@@ -78,7 +78,8 @@ def test_indexes_calendar_board_metrics(built: Path) -> None:
     board = (built / "action-items.html").read_text()
     assert board.count('class="ol-card ol-overdue"') == 3
     metrics = (built / "metrics.html").read_text()
-    assert metrics.count('<svg viewBox="0 0 640 240"') == 4 and metrics.count("<rect ") >= 5
+    assert metrics.count('<svg viewBox="0 0 640 240"') == 6 and metrics.count("<rect ") >= 5
+    assert "Time to acknowledge: median minutes by month of detection" in metrics
     home = (built / "index.html").read_text()
     assert "INC-2026-0003" in home and "REL-2026-0004" in home  # open SEV3; release on 12-08
     assert "Coming freeze: year-end" in home

@@ -194,16 +194,18 @@ def _charts(numbers: dict[str, Any], labels: dict[str, str]) -> dict[str, str]:
     severities = sorted({sev for counts in per_month.values() for sev in counts})
     by_severity = numbers["incidents"]["by_severity"]
     spans = list(views.SPANS)
-    resolve = numbers["resolve_by_month"]
     deploys = numbers["deploys_by_month"]
-    return {
+    over_time = {}
+    for span, months in numbers["mttx_by_month"].items():
+        over_time[f"over_time_{span}"] = charts.lines(
+            f"{labels[span]}: {labels['by_month']}", list(months),
+            {sev: [months[m].get(sev) for m in months] for sev in severities})
+    return {**over_time,
         "per_month": charts.bars(labels["incidents_per_month"], months, {
             sev: [float(per_month[m].get(sev, 0)) for m in months] for sev in severities}),
         "mttx": charts.bars(labels["time_to"], list(by_severity), {
             labels[span]: [float(by_severity[sev].get(span, {}).get("median_minutes", 0))
                            for sev in by_severity] for span in spans}, stacked=False),
-        "resolve": charts.lines(labels["mttx_over_time"], list(resolve), {
-            sev: [resolve[m].get(sev) for m in resolve] for sev in severities}),
         "deploys": charts.bars(labels["deploys_per_month"], list(deploys), {
             "ok": [float(v["ok"]) for v in deploys.values()],
             "failed": [float(v["failed"]) for v in deploys.values()]}),

@@ -51,8 +51,8 @@ EN = {
     "deployments": "Deployments", "metrics_note": "Real incidents only: drills and tests stay out.",
     "deploys_per_month": "Deployments per month (failed in red)",
     "important": "important", "sort_hint": "Click a column heading to sort.",
-    "count": "Count", "export": "Machine-readable export", "mttx_over_time":
-    "Time to resolve by month (median minutes)", "customers_affected": "Customers affected",
+    "count": "Count", "export": "Machine-readable export", "by_month":
+    "median minutes by month of detection", "customers_affected": "Customers affected",
     "slo_breached": "SLO breached", "data_loss": "Data loss", "regions": "Regions",
     "revenue_impact": "Revenue impact", "open_items": "open", "overdue_items": "overdue",
     "done_items": "done", "no_history": "No git history available.",
@@ -101,7 +101,7 @@ ZH = {
     "deployments": "部署次数", "metrics_note": "仅统计真实事件：不含演练和测试。",
     "deploys_per_month": "每月部署次数（失败为红色）", "important": "重要",
     "sort_hint": "点击列标题排序。", "count": "数量", "export": "机器可读导出",
-    "mttx_over_time": "每月解决用时（中位分钟）", "customers_affected": "受影响客户",
+    "by_month": "按发现月份的中位分钟数", "customers_affected": "受影响客户",
     "slo_breached": "违反 SLO", "data_loss": "数据丢失", "regions": "地区",
     "revenue_impact": "收入影响", "open_items": "待办", "overdue_items": "逾期",
     "done_items": "完成", "no_history": "没有可用的 git 历史。", "duplicate_of": "重复于", "freeze_badge": "封版",

@@ -171,3 +171,12 @@ def test_invalid_ledger_fails_the_strict_build(tmp_path: Path) -> None:
     done = mkdocs_build(root, "--strict")
     assert done.returncode != 0
     assert "incidents/INC-2026-0003/incident.yaml:7" in done.stderr and "OL1" in done.stderr
+
+
+def test_no_ledger_is_a_clear_error(tmp_path: Path) -> None:
+    root = site_repo(tmp_path / "ledger")
+    (root / "opsledger.yaml").unlink()
+    done = mkdocs_build(root)
+    assert done.returncode != 0
+    assert "opsledger: no opsledger.yaml in the working tree" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -20,7 +20,8 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 
-from opsledger.reporters import text
+from opsledger.problems import FatalError
+from opsledger.reporters import safe, text
 from opsledger.site.build import ASSET_DIR, SiteBuild, generate, linker
 
 log = logging.getLogger("mkdocs.plugins.opsledger")
@@ -54,8 +55,12 @@ class LedgerPlugin(BasePlugin[LedgerConfig]):  # type: ignore[no-untyped-call]
 
     def on_files(self, files: Files, *, config: Any) -> Files:
         _refuse_symlinks(Path(config.docs_dir))
-        self.site = generate(self.root, config.theme.get("language"),
-                             with_history=self.config.history)
+        try:
+            self.site = generate(self.root, config.theme.get("language"),
+                                 with_history=self.config.history)
+        except FatalError as exc:  # e.g. no opsledger.yaml where the plugin looks
+            raise PluginError(f"opsledger: {safe(str(exc))} (plugin option `ledger`: "
+                              f"{self.config.ledger!r}, relative to mkdocs.yml)") from None
         for src, page in self.site.pages.items():
             # The page's own sections replace the table of contents, which would be empty.
             files.append(File.generated(config, src, content=f"---\nhide: [toc]\n---\n"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sitebuild import FIXED_EPOCH, build_sample, mkdocs_build, site_repo, tags_of
 
-from opsledger.site.build import generate, linker
+from opsledger.site.build import SiteBuild, generate, linker
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
@@ -115,17 +115,19 @@ def test_search_index_finds_records(built: Path) -> None:
     assert any("payments-api" in t and "REL-2026-0002" in t for t in text.values())
 
 
-def _fixed_build(language: str = "en") -> object:
+@pytest.fixture(scope="module")
+def fixed_site() -> SiteBuild:
     now = datetime.fromtimestamp(int(FIXED_EPOCH), UTC)
-    return generate(Path(__file__).resolve().parents[2], language, now=now, with_history=False)
+    site = generate(Path(__file__).resolve().parents[2], "en", now=now, with_history=False)
+    assert site.problems() == []  # the sample ledger is valid
+    return site
 
 
 @pytest.mark.parametrize("src", ["incidents/INC-2026-0001.md", "releases/REL-2026-0004.md",
                                  "incidents/index.md", "releases/calendar.md",
                                  "action-items.md", "metrics.md"])
-def test_golden_pages(src: str) -> None:
-    site = _fixed_build()
-    html = site.pages[src].html(linker(src.replace(".md", ".html"), False))  # type: ignore[attr-defined]
+def test_golden_pages(fixed_site: SiteBuild, src: str) -> None:
+    html = fixed_site.pages[src].html(linker(src.replace(".md", ".html"), False))
     golden = GOLDEN / (src.replace("/", "__").replace(".md", ".html"))
     if UPDATE:
         golden.parent.mkdir(exist_ok=True)

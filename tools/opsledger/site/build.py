@@ -42,7 +42,6 @@ class Page:
     src: str                      # e.g. "incidents/INC-2026-0001.md"
     title: str                    # a validated id or a catalog label: safe anywhere
     html: Callable[[Linker], str]
-    searchable: bool = True
 
 
 @dataclass

@@ -182,3 +182,17 @@ def test_no_ledger_is_a_clear_error(tmp_path: Path) -> None:
     assert done.returncode != 0
     assert "opsledger: no opsledger.yaml in the working tree" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(("page", "directory_urls", "target", "expected"), [
+    ("incidents/INC-2026-0001.html", False, "releases/REL-2026-0002",
+     "../releases/REL-2026-0002.html"),
+    ("index.html", False, "incidents/INC-2026-0001#postmortem",
+     "incidents/INC-2026-0001.html#postmortem"),
+    ("incidents/INC-2026-0001/", True, "releases/REL-2026-0002",
+     "../../releases/REL-2026-0002/"),
+    ("", True, "api/metrics.json", "api/metrics.json"),
+    ("releases/calendar.html", False, "api/metrics.json", "../api/metrics.json"),
+])
+def test_links_are_relative(page: str, directory_urls: bool, target: str, expected: str) -> None:
+    assert linker(page, directory_urls)(target) == expected

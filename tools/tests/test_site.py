@@ -196,3 +196,46 @@ def test_no_ledger_is_a_clear_error(tmp_path: Path) -> None:
 ])
 def test_links_are_relative(page: str, directory_urls: bool, target: str, expected: str) -> None:
     assert linker(page, directory_urls)(target) == expected
+
+
+def test_serve_rebuilds_when_a_record_changes(tmp_path: Path) -> None:
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    root = site_repo(tmp_path / "ledger")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+    server = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve",
+                               "-a", f"127.0.0.1:{port}"], cwd=root, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}/incidents/INC-2026-0003.html"
+
+    def page() -> str:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 -- localhost
+                return str(response.read().decode())
+        except OSError:
+            return ""
+
+    def wait_for(text: str) -> bool:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if text in page():
+                return True
+            time.sleep(0.3)
+        return False
+
+    try:
+        assert wait_for("Search results lag behind catalog updates")
+        incident = root / "incidents" / "INC-2026-0003" / "incident.yaml"
+        incident.write_text(incident.read_text().replace(
+            "Search results lag behind catalog updates", "Search results lag (rebuilt)"))
+        assert wait_for("Search results lag (rebuilt)")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

@@ -239,3 +239,13 @@ def test_serve_rebuilds_when_a_record_changes(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_hand_written_page_in_a_generated_place(tmp_path: Path) -> None:
+    root = site_repo(tmp_path / "ledger")
+    (root / "site" / "metrics.md").write_text("# My metrics\n")
+    done = mkdocs_build(root)
+    assert done.returncode != 0
+    assert "opsledger: site/metrics.md would be replaced by the page the ledger generates" \
+        in done.stderr
+    assert "Traceback" not in done.stderr

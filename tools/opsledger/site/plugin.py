@@ -61,6 +61,11 @@ class LedgerPlugin(BasePlugin[LedgerConfig]):  # type: ignore[no-untyped-call]
         except FatalError as exc:  # e.g. no opsledger.yaml where the plugin looks
             raise PluginError(f"opsledger: {safe(str(exc))} (plugin option `ledger`: "
                               f"{self.config.ledger!r}, relative to mkdocs.yml)") from None
+        taken = [path for path in [*self.site.pages, *self.site.files]
+                 if files.get_file_from_path(path) is not None]
+        if taken:
+            raise PluginError(f"opsledger: {', '.join(f'site/{p}' for p in taken)} would be "
+                              "replaced by the page the ledger generates there; rename it")
         for src, page in self.site.pages.items():
             # The page's own sections replace the table of contents, which would be empty.
             files.append(File.generated(config, src, content=f"---\nhide: [toc]\n---\n"

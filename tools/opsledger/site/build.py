@@ -23,6 +23,7 @@ from typing import Any
 from opsledger import ids, timefmt
 from opsledger.gitrepo import Commit, GitRepo
 from opsledger.ledger import Record, scan
+from opsledger.metrics import compute_for
 from opsledger.problems import FatalError, Problem
 from opsledger.signoffs import Verifier
 from opsledger.site import charts, views
@@ -162,7 +163,7 @@ def _filters(rows: list[dict[str, Any]], keys: dict[str, str]) -> dict[str, list
 def _index_pages(out: SiteBuild, site: views.Site, labels: dict[str, str]) -> None:
     incidents = [views.incident_row(r) for r in site.records("incident")]
     releases = [views.release_row(r) for r in site.records("release")]
-    numbers = views.metrics(site)
+    numbers = compute_for(site.ledger)
 
     def page(src: str, label: str, template: str, **context: Any) -> None:
         out.pages[src] = Page(src, labels[label],
@@ -195,10 +196,10 @@ def _charts(numbers: dict[str, Any], labels: dict[str, str]) -> dict[str, str]:
     spans = list(views.SPANS)
     deploys = numbers["deploys_by_month"]
     over_time = {}
-    for span, months in numbers["mttx_by_month"].items():
+    for span, by_month in numbers["mttx_by_month"].items():
         over_time[f"over_time_{span}"] = charts.lines(
-            f"{labels[span]}: {labels['by_month']}", list(months),
-            {sev: [months[m].get(sev) for m in months] for sev in severities})
+            f"{labels[span]}: {labels['by_month']}", list(by_month),
+            {sev: [by_month[m].get(sev) for m in by_month] for sev in severities})
     return {**over_time,
         "per_month": charts.bars(labels["incidents_per_month"], months, {
             sev: [float(per_month[m].get(sev, 0)) for m in months] for sev in severities}),

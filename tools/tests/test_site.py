@@ -80,7 +80,7 @@ def test_indexes_calendar_board_metrics(built: Path) -> None:
     metrics = (built / "metrics.html").read_text()
     assert metrics.count('<svg viewBox="0 0 640 240"') == 6 and metrics.count("<rect ") >= 5
     assert "Time to acknowledge: median minutes by month of detection" in metrics
-    per_month = metrics.split("Incidents per month by severity")[1].split("</figure>")[0]
+    per_month = metrics.split("Incidents per month by severity</figcaption>")[1].split("</figure>")[0]
     assert "<title>2026-11 SEV3: 1</title>" in per_month and ">2026-06<" in per_month
     home = (built / "index.html").read_text()
     assert "INC-2026-0003" in home and "REL-2026-0004" in home  # open SEV3; release on 12-08

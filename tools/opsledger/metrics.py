@@ -19,16 +19,23 @@ SPANS = {"time_to_acknowledge": ("detected_at", "acknowledged_at"),
 DEPLOYED = ("succeeded", "failed", "rolled_back", "closed")
 
 
-def _time(value: object) -> datetime | None:
-    try:
-        return timefmt.parse(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
+_time = timefmt.parse_or_none
 
 
 def _minutes(start: object, end: object) -> float | None:
     a, b = _time(start), _time(end)
     return round((b - a).total_seconds() / 60, 1) if a and b else None
+
+
+def span_minutes(stamps: dict[str, Any]) -> dict[str, float]:
+    """Each span of SPANS that the incident's timestamps allow, in minutes (a span starts at
+    detection when the impact's start is unknown)."""
+    spans = {}
+    for name, (start, end) in SPANS.items():
+        minutes = _minutes(stamps.get(start) or stamps.get("detected_at"), stamps.get(end))
+        if minutes is not None:
+            spans[name] = minutes
+    return spans
 
 
 def real_incidents(ledger: Ledger) -> list[Record]:
@@ -42,11 +49,8 @@ def incident_metrics(ledger: Ledger) -> dict[str, Any]:
     for record in real_incidents(ledger):
         stamps = record.data.get("timestamps") or {}
         severity = str(record.data.get("severity"))
-        for name, (start, end) in SPANS.items():
-            start_value = stamps.get(start) or stamps.get("detected_at")
-            minutes = _minutes(start_value, stamps.get(end))
-            if minutes is not None:
-                by_severity[severity][name].append(minutes)
+        for name, minutes in span_minutes(stamps).items():
+            by_severity[severity][name].append(minutes)
         month = str(stamps.get("detected_at", ""))[:7]
         per_month[month][severity] += 1
     summary = {sev: {name: {"count": len(v), "median_minutes": median(v), "mean_minutes":
@@ -55,15 +59,26 @@ def incident_metrics(ledger: Ledger) -> dict[str, Any]:
     return {"by_severity": summary, "per_month": {m: dict(c) for m, c in sorted(per_month.items())}}
 
 
+def deployed(ledger: Ledger) -> list[Record]:
+    """Releases that reached production and finished (whatever the outcome)."""
+    return [r for r in ledger.records.values() if r.kind == "release" and r.doc is not None
+            and r.data.get("status") in DEPLOYED and isinstance(r.data.get("execution"), dict)
+            and r.data["execution"].get("finished_at")]
+
+
+def failed(release: Record, ledger: Ledger) -> bool:
+    """A failed change, as the change failure rate counts it."""
+    return release.data["execution"].get("result") != "succeeded" or \
+        _caused_incident(release, ledger)
+
+
 def dora(ledger: Ledger) -> dict[str, Any]:
-    releases = [r for r in ledger.records.values() if r.kind == "release" and r.doc is not None]
-    deployed = [r for r in releases if r.data.get("status") in DEPLOYED and
-                (r.data.get("execution") or {}).get("finished_at")]
-    failed = [r for r in deployed if (r.data.get("execution") or {}).get("result") != "succeeded"
-              or _caused_incident(r, ledger)]
-    finished = sorted(_time(r.data["execution"]["finished_at"]) or datetime.min for r in deployed)
+    deployed_releases = deployed(ledger)
+    failures = [r for r in deployed_releases if failed(r, ledger)]
+    finished = sorted(_time(r.data["execution"]["finished_at"]) or datetime.min
+                      for r in deployed_releases)
     weeks = max(((finished[-1] - finished[0]).days / 7) if len(finished) > 1 else 1.0, 1.0)
-    lead = [m for r in deployed if (m := _minutes(r.data["timeline"][0]["at"],
+    lead = [m for r in deployed_releases if (m := _minutes(r.data["timeline"][0]["at"],
                                                   r.data["execution"]["finished_at"])) is not None]
     restore = []
     for record in real_incidents(ledger):
@@ -73,10 +88,11 @@ def dora(ledger: Ledger) -> dict[str, Any]:
                                stamps.get("mitigated_at") or stamps.get("resolved_at"))
             if minutes is not None:
                 restore.append(minutes)
-    return {"deployments": len(deployed),
-            "deployment_frequency_per_week": round(len(deployed) / weeks, 2),
+    return {"deployments": len(deployed_releases),
+            "deployment_frequency_per_week": round(len(deployed_releases) / weeks, 2),
             "lead_time_median_hours": round(median(lead) / 60, 1) if lead else None,
-            "change_failure_rate": round(len(failed) / len(deployed), 3) if deployed else None,
+            "change_failure_rate": round(len(failures) / len(deployed_releases), 3)
+            if deployed_releases else None,
             "time_to_restore_median_minutes": median(restore) if restore else None}
 
 
@@ -101,26 +117,19 @@ def mttx_by_month(ledger: Ledger) -> dict[str, dict[str, dict[str, float]]]:
     for record in real_incidents(ledger):
         stamps = record.data.get("timestamps") or {}
         month = str(stamps.get("detected_at", ""))[:7]
-        for name, (start, end) in SPANS.items():
-            minutes = _minutes(stamps.get(start) or stamps.get("detected_at"), stamps.get(end))
-            if minutes is not None:
-                spans[name][month][str(record.data.get("severity"))].append(minutes)
+        for name, minutes in span_minutes(stamps).items():
+            spans[name][month][str(record.data.get("severity"))].append(minutes)
     return {name: {month: {sev: median(v) for sev, v in sorted(by_sev.items())}
                    for month, by_sev in sorted(months.items())}
             for name, months in spans.items()}
 
 
 def deploys_by_month(ledger: Ledger) -> dict[str, dict[str, int]]:
-    """Finished deployments per month, split into ok and failed (as the change failure rate
-    counts them)."""
+    """Finished deployments per month, split into ok and failed."""
     months: dict[str, dict[str, int]] = defaultdict(lambda: {"ok": 0, "failed": 0})
-    for record in ledger.records.values():
-        execution = record.data.get("execution") or {}
-        if record.kind != "release" or record.data.get("status") not in DEPLOYED or \
-                not isinstance(execution, dict) or not execution.get("finished_at"):
-            continue
-        failed = execution.get("result") != "succeeded" or _caused_incident(record, ledger)
-        months[str(execution["finished_at"])[:7]]["failed" if failed else "ok"] += 1
+    for release in deployed(ledger):
+        outcome = "failed" if failed(release, ledger) else "ok"
+        months[str(release.data["execution"]["finished_at"])[:7]][outcome] += 1
     return dict(sorted(months.items()))
 
 

@@ -21,6 +21,14 @@ def parse(value: str) -> datetime:
         raise ValueError(f"{value!r} is not a real time (check the day, month and hour)") from None
 
 
+def parse_or_none(value: object) -> datetime | None:
+    """For reports over records that may not validate: anything but a good time is None."""
+    try:
+        return parse(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
 def is_time(value: object) -> bool:
     try:
         parse(str(value))

@@ -51,19 +51,23 @@ class SiteBuild:
     files: dict[str, bytes] = field(default_factory=dict)   # assets and the JSON export
     home: Callable[[Linker], str] | None = None
     watch: list[Path] = field(default_factory=list)
-    _problems: list[Problem] = field(default_factory=list)
+    found: list[Problem] = field(default_factory=list)
     _pending: Future[list[Problem]] | None = None
     _pool: ProcessPoolExecutor | None = None
+
+    def validate_in_background(self, root: Path) -> None:
+        self._pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
+        self._pending = self._pool.submit(validate_ledger, str(root))
 
     def problems(self) -> list[Problem]:
         """What `opsledger validate` would report; waits for the validating worker."""
         if self._pending is not None:
-            self._problems = self._pending.result()
+            self.found = self._pending.result()
             self._pending = None
         if self._pool is not None:
             self._pool.shutdown()
             self._pool = None
-        return self._problems
+        return self.found
 
 
 def validate_ledger(root: str) -> list[Problem]:
@@ -117,10 +121,9 @@ def generate(root: Path, language: str | None, now: datetime | None = None,
     trust = load_trust(tree)
     out = SiteBuild(watch=[root / "opsledger.yaml", root / "incidents", root / "releases"])
     if trust.policy is None:
-        out._problems = list(trust.problems)
+        out.found = list(trust.problems)
         return out
-    out._pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
-    out._pending = out._pool.submit(validate_ledger, str(root))
+    out.validate_in_background(root)
     verifier = Verifier(trust.policy)
     site = views.Site(scan(tree), trust.policy, now or build_time(),
                       _history(root) if with_history else {}, verifier)

@@ -37,6 +37,14 @@ def _number(value: float) -> str:
     return f"{value:.0f}" if value >= 10 or value == int(value) else f"{value:.1f}"
 
 
+def _axis_label(labels: list[str], i: int, slot: float) -> list[str]:
+    """The label under the middle of slot i; about a dozen at most, so they stay legible."""
+    if len(labels) > 16 and i % max(len(labels) // 12, 1):
+        return []
+    return [f'<text x="{LEFT + slot * (i + 0.5):.1f}" y="{HEIGHT - BOTTOM + 16}" '
+            f'text-anchor="middle" class="ol-axis">{escape(labels[i])}</text>']
+
+
 def bars(title: str, labels: list[str], series: dict[str, list[float]],
          stacked: bool = True) -> str:
     """Bars per label; series stacked (counts) or side by side (durations)."""
@@ -64,9 +72,7 @@ def bars(title: str, labels: list[str], series: dict[str, list[float]],
                         f'{_number(value)}</title></rect>')
             if stacked:
                 base += value
-        if len(labels) <= 16 or i % max(len(labels) // 12, 1) == 0:
-            body.append(f'<text x="{LEFT + slot * (i + 0.5):.1f}" y="{HEIGHT - BOTTOM + 16}" '
-                        f'text-anchor="middle" class="ol-axis">{escape(label)}</text>')
+        body += _axis_label(labels, i, slot)
     return _frame(title, body, peak, names)
 
 
@@ -88,8 +94,6 @@ def lines(title: str, labels: list[str], series: dict[str, list[float | None]]) 
                         'stroke-width="2"/>')
         body += [f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{_color(name, j)}">'
                  f'<title>{escape(name)}: {_number(v)}</title></circle>' for x, y, v in points]
-    for i, label in enumerate(labels):
-        if len(labels) <= 16 or i % max(len(labels) // 12, 1) == 0:
-            body.append(f'<text x="{LEFT + step * (i + 0.5):.1f}" y="{HEIGHT - BOTTOM + 16}" '
-                        f'text-anchor="middle" class="ol-axis">{escape(label)}</text>')
+    for i in range(len(labels)):
+        body += _axis_label(labels, i, step)
     return _frame(title, body, peak, names)

@@ -41,7 +41,6 @@ class LedgerPlugin(BasePlugin[LedgerConfig]):  # type: ignore[no-untyped-call]
     @event_priority(-100)  # after Material's offline plugin has added its CDN shim
     def on_config(self, config: Any) -> Any:
         self.root = (Path(config.config_file_path).parent / self.config.ledger).resolve()
-        _refuse_symlinks(Path(config.docs_dir))
         for name in ("opsledger.css", "opsledger.js"):
             target = f"{ASSET_DIR}/{name}"
             chosen = config.extra_css if name.endswith(".css") else config.extra_javascript

@@ -16,7 +16,7 @@ from opsledger import lifecycle, timefmt
 from opsledger.gitrepo import Commit
 from opsledger.ledger import Ledger, Record
 from opsledger.metrics import SPANS as METRIC_SPANS
-from opsledger.metrics import compute_for
+from opsledger.metrics import span_minutes
 from opsledger.policy import Policy
 from opsledger.signoffs import Evaluation, Verifier, evaluate, judge_all, latest, release_slots
 
@@ -67,18 +67,14 @@ def as_dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _time(value: Any) -> datetime | None:
-    try:
-        return timefmt.parse(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
+_time = timefmt.parse_or_none
 
 
-def duration(start: Any, end: Any) -> str:
-    a, b = _time(start), _time(end)
-    if a is None or b is None or b < a:
+def human(span: float | None) -> str:
+    """Minutes as people read a duration; "" for none (or a negative one)."""
+    if span is None or span < 0:
         return ""
-    minutes = int((b - a).total_seconds() // 60)
+    minutes = int(span)
     if minutes < 120:
         return f"{minutes} min"
     if minutes < 48 * 60:
@@ -104,8 +100,7 @@ def incident_row(record: Record) -> dict[str, Any]:
     return {"id": record.id, "title": data.get("title"), "severity": data.get("severity"),
             "status": data.get("status"), "services": as_list(data.get("services")),
             "mode": data.get("mode"), "declared": declared, "year": record.id[4:8],
-            "duration": duration(stamps.get("impact_started_at") or stamps.get("detected_at"),
-                                 stamps.get("resolved_at")),
+            "duration": human(span_minutes(stamps).get("time_to_resolve")),
             "postmortem": as_dict(data.get("postmortem")).get("status"),
             "has_postmortem": record.postmortem is not None}
 
@@ -131,13 +126,8 @@ def incident_page(site: Site, record: Record) -> dict[str, Any]:
                                               site.verifier))
     return {"row": incident_row(record), "data": data,
             "stamps": [(name, value) for name, value in stamps.items()],
-            "durations": {
-                "time_to_acknowledge": duration(stamps.get("detected_at"),
-                                                stamps.get("acknowledged_at")),
-                "time_to_mitigate": duration(stamps.get("impact_started_at") or
-                                             stamps.get("detected_at"), stamps.get("mitigated_at")),
-                "time_to_resolve": duration(stamps.get("impact_started_at") or
-                                            stamps.get("detected_at"), stamps.get("resolved_at"))},
+            "durations": {name: human(minutes) for name, minutes in
+                          span_minutes(stamps).items()},
             "roles": [r for r in as_list(data.get("roles")) if isinstance(r, dict)],
             "timeline": timeline(record),
             "impact": as_dict(data.get("impact")),
@@ -281,7 +271,3 @@ def board(site: Site) -> dict[str, list[dict[str, Any]]]:
     for items in columns.values():
         items.sort(key=lambda i: str(i.get("due")))
     return columns
-
-
-def metrics(site: Site) -> dict[str, Any]:
-    return compute_for(site.ledger)

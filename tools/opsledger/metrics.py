@@ -66,15 +66,31 @@ def deployed(ledger: Ledger) -> list[Record]:
             and r.data["execution"].get("finished_at")]
 
 
-def failed(release: Record, ledger: Ledger) -> bool:
+def incident_links(ledger: Ledger) -> dict[str, set[str]]:
+    """Release id -> incidents linked from either side. An approved release is frozen, so the
+    incident a release caused usually names the release, not the other way round."""
+    links: dict[str, set[str]] = defaultdict(set)
+    for record in ledger.records.values():
+        if record.kind == "release":
+            links[record.id].update(i for i in record.data.get("related_incidents") or []
+                                    if isinstance(i, str))
+        else:
+            for release_id in record.data.get("related_releases") or []:
+                if isinstance(release_id, str):
+                    links[release_id].add(record.id)
+    return links
+
+
+def failed(release: Record, ledger: Ledger, links: dict[str, set[str]]) -> bool:
     """A failed change, as the change failure rate counts it."""
     return release.data["execution"].get("result") != "succeeded" or \
-        _caused_incident(release, ledger)
+        _caused_incident(release, ledger, links.get(release.id, set()))
 
 
 def dora(ledger: Ledger) -> dict[str, Any]:
     deployed_releases = deployed(ledger)
-    failures = [r for r in deployed_releases if failed(r, ledger)]
+    links = incident_links(ledger)
+    failures = [r for r in deployed_releases if failed(r, ledger, links)]
     finished = sorted(_time(r.data["execution"]["finished_at"]) or datetime.min
                       for r in deployed_releases)
     weeks = max(((finished[-1] - finished[0]).days / 7) if len(finished) > 1 else 1.0, 1.0)
@@ -96,12 +112,12 @@ def dora(ledger: Ledger) -> dict[str, Any]:
             "time_to_restore_median_minutes": median(restore) if restore else None}
 
 
-def _caused_incident(release: Record, ledger: Ledger) -> bool:
+def _caused_incident(release: Record, ledger: Ledger, incidents: set[str]) -> bool:
     """Linked and began while the change ran (or within a day after): a fix linked to the
     incident it fixed does not count as a failure."""
     execution = release.data.get("execution") or {}
     start, end = _time(execution.get("started_at")), _time(execution.get("finished_at"))
-    for incident_id in release.data.get("related_incidents") or []:
+    for incident_id in sorted(incidents):
         incident = ledger.records.get(incident_id)
         stamps = (incident.data.get("timestamps") or {}) if incident else {}
         began = _time(stamps.get("impact_started_at") or stamps.get("detected_at"))
@@ -127,8 +143,9 @@ def mttx_by_month(ledger: Ledger) -> dict[str, dict[str, dict[str, float]]]:
 def deploys_by_month(ledger: Ledger) -> dict[str, dict[str, int]]:
     """Finished deployments per month, split into ok and failed."""
     months: dict[str, dict[str, int]] = defaultdict(lambda: {"ok": 0, "failed": 0})
+    links = incident_links(ledger)
     for release in deployed(ledger):
-        outcome = "failed" if failed(release, ledger) else "ok"
+        outcome = "failed" if failed(release, ledger, links) else "ok"
         months[str(release.data["execution"]["finished_at"])[:7]][outcome] += 1
     return dict(sorted(months.items()))
 

@@ -90,3 +90,16 @@ def test_readme_documents_every_code() -> None:
 
     readme = (REPO / "README.md").read_text()
     assert all(f"| `{code}` |" in readme for code in CODES)
+
+
+def test_an_incident_linked_from_its_own_side_fails_the_change(
+        ledger: GitLedger, capsys: pytest.CaptureFixture[str]) -> None:
+    # An approved release is frozen, so the incident it caused is linked from the incident.
+    inc2 = "incidents/INC-2026-0002/incident.yaml"
+    ledger.edit(inc2, "  impact_started_at: 2026-10-14T13:02:00-04:00",
+                "  impact_started_at: 2026-03-10T09:30:00+00:00")
+    ledger.edit(inc2, "\nroles:", "\nrelated_releases: [REL-2026-0001]\nroles:")
+    assert main(["metrics", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["dora"]["change_failure_rate"] == 0.75  # REL-2026-0001 now failed too
+    assert data["deploys_by_month"]["2026-03"] == {"ok": 0, "failed": 1}

@@ -16,7 +16,7 @@ from opsledger import lifecycle, timefmt
 from opsledger.gitrepo import Commit
 from opsledger.ledger import Ledger, Record
 from opsledger.metrics import SPANS as METRIC_SPANS
-from opsledger.metrics import span_minutes
+from opsledger.metrics import incident_links, span_minutes
 from opsledger.policy import Policy
 from opsledger.signoffs import Evaluation, Verifier, evaluate, judge_all, latest, release_slots
 
@@ -50,12 +50,10 @@ class Site:
         """Records linked to this one from either side (release <-> incident)."""
         if self._links is None:
             self._links = {}
-            for other in self.ledger.records.values():
-                key = "related_releases" if other.kind == "incident" else "related_incidents"
-                for target in as_list(other.data.get(key)):
-                    if isinstance(target, str):
-                        self._links.setdefault(target, []).append(other.id)
-                        self._links.setdefault(other.id, []).append(target)
+            for release_id, incidents in incident_links(self.ledger).items():
+                for incident_id in incidents:
+                    self._links.setdefault(release_id, []).append(incident_id)
+                    self._links.setdefault(incident_id, []).append(release_id)
         return sorted(set(self._links.get(record.id, [])))
 
 

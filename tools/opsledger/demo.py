@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
 
-from opsledger import sshsig, timefmt
+from opsledger import ids, sshsig, timefmt
 from opsledger.cli import main
 from opsledger.signoffs import payload
 from opsledger.yamlout import mapping
@@ -47,9 +47,7 @@ class Story:
         return timefmt.format_time(self.start + timedelta(hours=hours))
 
     def file(self, record_id: str) -> Path:
-        folder, name = ("releases", "release.yaml") if record_id.startswith("REL") \
-            else ("incidents", "incident.yaml")
-        return self.root / folder / record_id / name
+        return self.root / ids.record_file(record_id)
 
     def edit(self, record_id: str, old: str, new: str) -> None:
         path = self.file(record_id)

@@ -32,7 +32,9 @@ class GitLedger:
 
     def git(self, *args: str, who: str = "alice", date: str | None = None) -> str:
         env = dict(os.environ, GIT_AUTHOR_NAME=who, GIT_AUTHOR_EMAIL=PEOPLE.get(who, who),
-                   GIT_COMMITTER_NAME=who, GIT_COMMITTER_EMAIL=PEOPLE.get(who, who))
+                   GIT_COMMITTER_NAME=who, GIT_COMMITTER_EMAIL=PEOPLE.get(who, who),
+                   GIT_CONFIG_NOSYSTEM="1")
+        env.setdefault("GIT_CONFIG_GLOBAL", os.devnull)  # module fixtures run outside isolated_git
         if date:
             env.update(GIT_AUTHOR_DATE=date, GIT_COMMITTER_DATE=date)
         done = subprocess.run(["git", *args], cwd=self.root, env=env, capture_output=True,

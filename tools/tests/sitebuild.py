@@ -9,17 +9,10 @@ import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
-from conftest import REPO, copy_sample
+from conftest import REPO, GitLedger, copy_sample
 
 # 2026-11-27T12:00:00Z: the sample ledger's "today", so overdue flags and "next 14 days" hold.
 FIXED_EPOCH = "1795780800"
-
-
-def git_env(who: str, date: str) -> dict[str, str]:
-    return dict(os.environ, GIT_AUTHOR_NAME=who, GIT_AUTHOR_EMAIL=f"{who}@example.com",
-                GIT_COMMITTER_NAME=who, GIT_COMMITTER_EMAIL=f"{who}@example.com",
-                GIT_AUTHOR_DATE=date, GIT_COMMITTER_DATE=date, GIT_CONFIG_NOSYSTEM="1",
-                GIT_CONFIG_GLOBAL=os.devnull)
 
 
 def site_repo(root: Path) -> Path:
@@ -28,17 +21,14 @@ def site_repo(root: Path) -> Path:
     copy_sample(root)
     shutil.copy2(REPO / "mkdocs.yml", root / "mkdocs.yml")
     shutil.copytree(REPO / "site", root / "site")
-    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=root, check=True,
-                   env=git_env("alice", "2026-11-01T10:00:00+00:00"))
-    subprocess.run(["git", "add", "-A"], cwd=root, check=True, env=git_env("alice", "x"))
-    subprocess.run(["git", "commit", "-q", "-m", "Sample ledger"], cwd=root, check=True,
-                   env=git_env("alice", "2026-11-01T10:00:00+00:00"))
-    incident = root / "incidents" / "INC-2026-0003" / "incident.yaml"
-    incident.write_text(incident.read_text().replace("postmortem:\n", (
+    repo = GitLedger(root)
+    repo.git("init", "-q", "-b", "main")
+    repo.commit("Sample ledger", who="alice", date="2026-11-01T10:00:00+00:00")
+    repo.edit("incidents/INC-2026-0003/incident.yaml", "postmortem:\n", (
         "  - {at: 2026-11-26T11:00:00+01:00, type: note, text: Partition rebalanced., by: judy}"
-        "\npostmortem:\n")))
-    subprocess.run(["git", "commit", "-q", "-am", "INC-2026-0003: partition rebalanced"],
-                   cwd=root, check=True, env=git_env("judy", "2026-11-26T11:05:00+01:00"))
+        "\npostmortem:\n"))
+    repo.commit("INC-2026-0003: partition rebalanced", who="judy",
+                date="2026-11-26T11:05:00+01:00")
     return root
 
 

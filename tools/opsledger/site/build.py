@@ -140,9 +140,8 @@ def _record_pages(out: SiteBuild, site: views.Site, labels: dict[str, str]) -> N
     for record in [*site.records("incident"), *site.records("release")]:
         if not ids.RECORD_ID.fullmatch(record.id):
             continue  # never a path from an unvalidated name
-        folder = "incidents" if record.kind == "incident" else "releases"
-        out.pages[f"{folder}/{record.id}.md"] = Page(
-            f"{folder}/{record.id}.md", record.id, _record_html(site, record, labels))
+        src = f"{ids.KINDS[record.kind]}/{record.id}.md"
+        out.pages[src] = Page(src, record.id, _record_html(site, record, labels))
 
 
 def _record_html(site: views.Site, record: Record, labels: dict[str, str]) -> \

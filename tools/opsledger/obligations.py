@@ -3,10 +3,28 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from opsledger import timefmt
 from opsledger.current import current_ledger
 from opsledger.problems import FatalError
+
+ACTION_ITEM_DONE = ("done", "wont_do")
+
+
+def item_done(item: dict[str, Any]) -> bool:
+    return item.get("status") in ACTION_ITEM_DONE
+
+
+def item_overdue(item: dict[str, Any], today: date) -> bool:
+    """Not done and past its due date (a missing or malformed date is never overdue)."""
+    due = item.get("due")
+    if item_done(item) or not isinstance(due, str):
+        return False
+    try:
+        return date.fromisoformat(due[:10]) < today
+    except ValueError:
+        return False
 
 
 def _now(value: str | None) -> datetime:
@@ -25,8 +43,7 @@ def report(now: str | None) -> tuple[str, int]:
         data = record.data
         if record.kind == "incident" and data.get("mode") == "real":
             for item in data.get("action_items") or []:
-                if item.get("status") in ("open", "in_progress") and \
-                        date.fromisoformat(str(item.get("due"))) < today:
+                if isinstance(item, dict) and item_overdue(item, today):
                     lines.append(f"{record.id} {item.get('id')}: action item overdue since "
                                  f"{item.get('due')} (owner {item.get('owner')}): "
                                  f"{item.get('title')}")

@@ -17,6 +17,7 @@ from opsledger.gitrepo import Commit
 from opsledger.ledger import Ledger, Record
 from opsledger.metrics import SPANS as METRIC_SPANS
 from opsledger.metrics import incident_links, span_minutes
+from opsledger.obligations import item_done, item_overdue
 from opsledger.policy import Policy
 from opsledger.signoffs import Evaluation, Verifier, evaluate, judge_all, latest, release_slots
 
@@ -80,15 +81,6 @@ def human(span: float | None) -> str:
     return f"{minutes // 1440} d {minutes % 1440 // 60} h"
 
 
-def _overdue(due: Any, done: bool, now: datetime) -> bool:
-    if done or not isinstance(due, str):
-        return False
-    try:
-        return date.fromisoformat(due[:10]) < now.date()
-    except ValueError:
-        return False
-
-
 # --- incidents ---------------------------------------------------------------------------
 
 def incident_row(record: Record) -> dict[str, Any]:
@@ -107,9 +99,8 @@ def action_items(record: Record, now: datetime) -> list[dict[str, Any]]:
     items = []
     for item in as_list(record.data.get("action_items")):
         if isinstance(item, dict):
-            done = item.get("status") in ("done", "wont_do")
-            items.append({**item, "incident": record.id,
-                          "overdue": _overdue(item.get("due"), done, now), "done": done})
+            items.append({**item, "incident": record.id, "done": item_done(item),
+                          "overdue": item_overdue(item, now.date())})
     return items
 
 

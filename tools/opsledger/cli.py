@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
-from opsledger import commands
-from opsledger.problems import FatalError
-from opsledger.reporters import FORMATS, safe
+from opsledger.escape import safe
+from opsledger.problems import FatalError, Outcome
+from opsledger.reporters import FORMATS
 
 FORMAT_NAMES = tuple(FORMATS)
 
@@ -40,7 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("kind", choices=("release", "incident"))
     p.add_argument("--title")
     p.add_argument("--system", help="release: the system (service id)")
-    p.add_argument("--version", dest="version_", metavar="VERSION", help="release: version")
+    p.add_argument("--version", metavar="VERSION", help="release: version")
     p.add_argument("--risk", choices=("low", "medium", "high", "critical"))
     p.add_argument("--change-type", choices=("standard", "normal", "emergency"))
     p.add_argument("--severity", choices=("SEV1", "SEV2", "SEV3", "SEV4", "SEV?"))
@@ -87,7 +86,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("gate", help="may this version ship now?")
     p.add_argument("--system", required=True)
-    p.add_argument("--version", dest="version_", required=True, metavar="VERSION")
+    p.add_argument("--version", required=True, metavar="VERSION")
     p.add_argument("--now", metavar="TIME")
 
     p = sub.add_parser("codeowners", help="CODEOWNERS from the policy")
@@ -98,10 +97,64 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _dispatch(args: argparse.Namespace) -> commands.Outcome:
-    handler: Callable[..., commands.Outcome] = getattr(commands, args.command)
-    options: dict[str, Any] = {k: v for k, v in vars(args).items() if k != "command"}
-    return handler(**options)
+def _run(args: argparse.Namespace) -> Outcome:
+    # Each command module is imported only when it runs: start-up is most of a small check.
+    a = args
+    match a.command:
+        case "validate":
+            from opsledger.commands import validate
+            return validate.run(paths=a.paths, format=a.format)
+        case "check":
+            from opsledger.commands import check
+            return check.run(base=a.base, head=a.head, reviews=a.reviews, now=a.now,
+                             format=a.format)
+        case "audit":
+            from opsledger.commands import audit
+            return audit.run(start=a.start, end=a.end, format=a.format)
+        case "new":
+            from opsledger.commands import new
+            return new.run(kind=a.kind, title=a.title, system=a.system, version=a.version,
+                           risk=a.risk, change_type=a.change_type, severity=a.severity,
+                           service=a.service, mode=a.mode, person=a.person)
+        case "show":
+            from opsledger.commands import show
+            return show.run(record_id=a.record_id)
+        case "digest":
+            from opsledger.commands import digest
+            return digest.run(record_id=a.record_id, explain=a.explain)
+        case "sign":
+            from opsledger.commands import sign
+            return sign.run(record_id=a.record_id, role=a.role, person=a.person, key=a.key,
+                            decision=a.decision, comment=a.comment, at=a.at)
+        case "status":
+            from opsledger.commands import status
+            return status.run(record_id=a.record_id, new_state=a.new_state, note=a.note,
+                              person=a.person, now=a.now)
+        case "log":
+            from opsledger.commands import log
+            return log.run(record_id=a.record_id, text=a.text, event_type=a.event_type,
+                           at=a.at, person=a.person, important=a.important)
+        case "metrics":
+            from opsledger.commands import metrics
+            return metrics.run(format=a.format)
+        case "due":
+            from opsledger.commands import due
+            return due.run(now=a.now)
+        case "gate":
+            from opsledger.commands import gate
+            return gate.run(system=a.system, version=a.version, now=a.now)
+        case "codeowners":
+            from opsledger.commands import codeowners
+            return codeowners.run(write=a.write)
+        case "init":
+            from opsledger.commands import init
+            return init.run(directory=a.directory)
+    raise FatalError(f"unknown command {a.command!r}")
+
+
+def _terminal(text: str) -> str:
+    """Every line escaped: nothing a record holds reaches the terminal as a control code."""
+    return "\n".join(safe(line) for line in text.split("\n"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -110,18 +163,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse has printed the usage error
         return 0 if exc.code == 0 else 2
     try:
-        outcome = _dispatch(args)
+        outcome = _run(args)
     except FatalError as exc:
         print(f"opsledger: error: {safe(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
     if outcome.output:
-        print(outcome.output)
+        print(_terminal(outcome.output))
     if outcome.note:
-        print(outcome.note, file=sys.stderr)
+        print(_terminal(outcome.note), file=sys.stderr)
     return outcome.code
 
 
 def console() -> None:
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except BrokenPipeError:  # `opsledger ... | head`: the reader left; not an error of ours
+        sys.stderr.close()
+        sys.exit(0)

@@ -1,60 +1,21 @@
-"""`opsledger check`: a pull request as the transition from its base to its head."""
+"""One step of history judged: the records a diff touches, checked at the new commit and
+as transitions from the old one, under the trust root of a third (the PR's base). Used by
+`check` for a pull request and by `audit` for every commit."""
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-from opsledger import ids, timefmt
+from opsledger import ids
 from opsledger.gitrepo import GitRepo
 from opsledger.ledger import POLICY_FILE, scan
-from opsledger.problems import FatalError, Problem
+from opsledger.problems import Problem, ordered
 from opsledger.signoffs import Verifier
 from opsledger.transitions import Change, check_change, deleted
 from opsledger.tree import CommitTree
 from opsledger.trust import in_trust_root, load_trust
 from opsledger.validate import validate_tree
-
-
-@dataclass
-class Report:
-    problems: list[Problem]
-    checked: str
-
-
-def check_range(cwd: Path, base: str, head: str, reviews_file: str | None,
-                now: str | None) -> Report:
-    repo = GitRepo(cwd)
-    base_sha, head_sha = repo.resolve(base), repo.resolve(head)
-    # Merge-base semantics: the PR answers only for what changed since it left the base.
-    fork = repo.merge_base(base_sha, head_sha)
-    reviews = _reviews(reviews_file)
-    problems, count = check_commits(repo, base_sha, fork, head_sha, _clock(now), reviews)
-    return Report(problems, f"{count} records changed in {fork[:12]}..{head_sha[:12]}")
-
-
-def _clock(now: str | None) -> datetime:
-    if now is None:
-        return timefmt.now_utc()
-    try:
-        return timefmt.parse(now)
-    except ValueError as exc:
-        raise FatalError(f"--now: {exc}") from None
-
-
-def _reviews(path: str | None) -> list[dict[str, Any]] | None:
-    if path is None:
-        return None
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise FatalError(f"--reviews {path}: cannot read a JSON list of reviews ({exc})") from None
-    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
-        raise FatalError(f"--reviews {path}: expected GitHub's JSON array of reviews")
-    return data
 
 
 def touched(changes: list[tuple[str, str]]) -> tuple[set[str], list[str], list[str]]:
@@ -100,4 +61,4 @@ def check_commits(repo: GitRepo, trust_commit: str | None, old: str | None, new:
             if before is None and bootstrap:
                 continue  # records imported with the ledger itself
             problems += check_change(Change(before, after, trust.policy, clock, verifier))
-    return sorted(set(problems), key=lambda p: (p.path, p.line or 0, p.code)), len(names)
+    return ordered(problems), len(names)

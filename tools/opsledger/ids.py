@@ -5,15 +5,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-KINDS = {"release": "releases", "incident": "incidents"}
-PREFIX = {"release": "REL", "incident": "INC"}
+from opsledger.lifecycle import Kind
+
+# Each kind of record and the folder its records live in.
+KINDS: dict[Kind, str] = {"release": "releases", "incident": "incidents"}
+PREFIX: dict[Kind, str] = {"release": "REL", "incident": "INC"}
 RECORD_ID = re.compile(r"(REL|INC)-(\d{4})-(\d{4})")
 PERSON = re.compile(r"[a-z][a-z0-9_]*(?:-[a-z0-9_]+)*")
 ROLE = re.compile(r"[a-z][a-z0-9_]{0,39}")
 SIGNOFF_NAME = re.compile(rf"({ROLE.pattern})--({PERSON.pattern})(?:--([2-9]|[1-9][0-9]+))?\.yaml")
 
 
-def kind_of(record_id: str) -> str | None:
+def kind_of(record_id: str) -> Kind | None:
     match = RECORD_ID.fullmatch(record_id)
     if not match:
         return None
@@ -50,8 +53,3 @@ def parse_signoff_name(name: str) -> SignoffName | None:
         return None
     return SignoffName(match.group(1), match.group(2), int(match.group(3) or 1))
 
-
-def display(name: str) -> str:
-    """A name from the repository, safe to print: escapes anything invisible or control."""
-    return name.encode("unicode_escape").decode("ascii") if not name.isprintable() or \
-        any(ord(c) > 0x7E for c in name) else name

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from opsledger import ids
+from opsledger.escape import safe
+from opsledger.lifecycle import Kind
 from opsledger.loader import Document, LoadError, invisible_characters, load
 from opsledger.problems import Problem
 from opsledger.tree import TooLarge, Tree
@@ -26,7 +28,7 @@ class Signoff:
 
 @dataclass
 class Record:
-    kind: str
+    kind: Kind
     id: str
     path: str
     doc: Document | None
@@ -93,12 +95,14 @@ def _scan(tree: Tree, only: Iterable[str] | None) -> Ledger:
                 continue
             ledger.ids[kind].add(entry.name)
             if wanted is None or entry.name in wanted:
-                ledger.records[entry.name] = read_record(tree, kind, entry.name, ledger.problems)
+                record, problems = read_record(tree, kind, entry.name)
+                ledger.records[entry.name] = record
+                ledger.problems += problems
     return ledger
 
 
-def _layout_problem(top: str, name: str, kind: str, expected: str) -> Problem | None:
-    path = f"{top}/{ids.display(name)}"
+def _layout_problem(top: str, name: str, kind: str, expected: Kind) -> Problem | None:
+    path = f"{top}/{safe(name)}"
     if kind in ("link", "submodule", "other"):
         what = {"link": "symbolic link", "submodule": "submodule"}.get(kind, "special file")
         return Problem(path, None, None, "OL021", f"{what} in the ledger; only regular files "
@@ -117,27 +121,34 @@ def _layout_problem(top: str, name: str, kind: str, expected: str) -> Problem | 
     return None
 
 
-def read_record(tree: Tree, kind: str, record_id: str, problems: list[Problem]) -> Record:
+def read_record(tree: Tree, kind: Kind, record_id: str) -> tuple[Record, list[Problem]]:
     directory = f"{ids.KINDS[kind]}/{record_id}"
     path = f"{directory}/{kind}.yaml"
     record = Record(kind, record_id, path, None)
+    problems: list[Problem] = []
     for entry in tree.entries(directory):
-        entry_path = f"{directory}/{ids.display(entry.name)}"
+        entry_path = f"{directory}/{safe(entry.name)}"
         if entry.kind in ("link", "submodule", "other"):
             problems.append(Problem(entry_path, None, None, "OL021", "symbolic link, submodule "
                                     "or special file in a record; only regular files count"))
         elif entry.name == f"{kind}.yaml" and entry.kind == "file":
-            _attach(record, read_document(tree, path), problems)
+            loaded = read_document(tree, path)
+            if isinstance(loaded, Problem):
+                problems.append(loaded)
+            else:
+                record.doc = loaded
         elif entry.name == "postmortem.md" and kind == "incident" and entry.kind == "file":
-            record.postmortem = _read_text(tree, entry_path, problems)
+            record.postmortem, problem = _read_text(tree, entry_path)
+            problems += [problem] if problem else []
         elif entry.name == "signoffs" and entry.kind == "dir":
-            record.signoffs = read_signoffs(tree, f"{directory}/signoffs", problems)
+            record.signoffs, found = read_signoffs(tree, f"{directory}/signoffs")
+            problems += found
         else:
             problems.append(Problem(entry_path, None, None, "OL020", "unexpected file in a "
                                     f"record; allowed: {_allowed(kind)}"))
     if record.doc is None and not any(p.path == path for p in problems):
         problems.append(Problem(directory, None, None, "OL023", f"missing {kind}.yaml"))
-    return record
+    return record, problems
 
 
 def _allowed(kind: str) -> str:
@@ -145,30 +156,21 @@ def _allowed(kind: str) -> str:
     return f"{kind}.yaml{extra}, signoffs/"
 
 
-def _attach(record: Record, loaded: Document | Problem, problems: list[Problem]) -> None:
-    if isinstance(loaded, Problem):
-        problems.append(loaded)
-    else:
-        record.doc = loaded
-
-
-def _read_text(tree: Tree, path: str, problems: list[Problem]) -> bytes | None:
+def _read_text(tree: Tree, path: str) -> tuple[bytes | None, Problem | None]:
     try:
         raw = tree.read(path)
         raw.decode("utf-8")
     except TooLarge as exc:
-        problems.append(Problem(path, 1, 1, "OL001", f"{exc}; it was not read"))
-        return None
+        return None, Problem(path, 1, 1, "OL001", f"{exc}; it was not read")
     except UnicodeDecodeError:
-        problems.append(Problem(path, 1, 1, "OL001", "not UTF-8; save the file as UTF-8"))
-        return None
-    return raw
+        return None, Problem(path, 1, 1, "OL001", "not UTF-8; save the file as UTF-8")
+    return raw, None
 
 
-def read_signoffs(tree: Tree, directory: str, problems: list[Problem]) -> list[Signoff]:
-    found = []
+def read_signoffs(tree: Tree, directory: str) -> tuple[list[Signoff], list[Problem]]:
+    found, problems = [], []
     for entry in tree.entries(directory):
-        path = f"{directory}/{ids.display(entry.name)}"
+        path = f"{directory}/{safe(entry.name)}"
         name = ids.parse_signoff_name(entry.name) if entry.kind == "file" else None
         if name is None:
             code = "OL021" if entry.kind in ("link", "submodule", "other") else "OL024"
@@ -179,4 +181,4 @@ def read_signoffs(tree: Tree, directory: str, problems: list[Problem]) -> list[S
         if isinstance(loaded, Problem):
             problems.append(loaded)
         found.append(Signoff(path, name, loaded if isinstance(loaded, Document) else None))
-    return sorted(found, key=lambda s: s.name)
+    return sorted(found, key=lambda s: s.name), problems

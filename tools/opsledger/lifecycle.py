@@ -1,8 +1,12 @@
-"""The state tables of both lifecycles, as data."""
+"""The state tables of both lifecycles and every named group of states, as data. Any
+question of the form "is this status one of ..." is answered here."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["release", "incident"]
 
 RELEASE_EDGES: dict[str, tuple[str, ...]] = {
     "draft": ("submitted", "cancelled"),
@@ -17,6 +21,16 @@ RELEASE_EDGES: dict[str, tuple[str, ...]] = {
 EMERGENCY_EDGES: dict[str, tuple[str, ...]] = {"draft": ("implementing",),
                                                "submitted": ("implementing",)}
 RELEASE_TERMINAL = ("closed", "rejected", "cancelled")
+RELEASE_INITIAL = "draft"
+# A new release request may be added in these states (its gates come later).
+RELEASE_CREATED = ("draft", "submitted")
+# Holding an approval: implementation may start or is under way.
+RELEASE_APPROVED = ("approved", "implementing")
+# The approved content is frozen in these states.
+RELEASE_FROZEN = ("approved", "implementing", "succeeded", "failed", "rolled_back")
+EXECUTION_RESULTS = ("succeeded", "failed", "rolled_back")
+# Shipped to production (for DORA's deployment frequency and change failure rate).
+RELEASE_DEPLOYED = ("succeeded", "failed", "rolled_back", "closed")
 
 INCIDENT_EDGES: dict[str, tuple[str, ...]] = {
     "triage": ("investigating", "identified", "mitigated", "resolved", "declined",
@@ -28,6 +42,16 @@ INCIDENT_EDGES: dict[str, tuple[str, ...]] = {
     "postmortem": ("closed",),
 }
 INCIDENT_TERMINAL = ("closed", "declined", "cancelled", "merged")
+INCIDENT_INITIAL = "triage"
+INCIDENT_OPEN = ("triage", "investigating", "identified", "mitigated")
+# States in which nobody has taken the incident on: no roles are required yet.
+INCIDENT_UNSTAFFED = ("triage", "declined", "cancelled", "merged")
+
+SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4")
+UNKNOWN_SEVERITY = "SEV?"  # only while in triage
+SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES, start=1)}
+
+ACTION_ITEM_DONE = ("done", "wont_do")
 REOPEN = {("mitigated", "investigating"), ("resolved", "investigating")}
 
 # Which timestamp a state sets when `opsledger status` moves a record into it.
@@ -52,7 +76,7 @@ NEEDS: dict[tuple[str, str], str] = {
 
 @dataclass(frozen=True)
 class Edge:
-    kind: str
+    kind: Kind
     old: str
     new: str
     emergency: bool = False
@@ -66,12 +90,18 @@ class Edge:
         return self.kind == "incident" and (self.old, self.new) in REOPEN
 
 
-def next_states(kind: str, state: str, emergency: bool = False) -> tuple[str, ...]:
+def next_states(kind: Kind, state: str, emergency: bool = False) -> tuple[str, ...]:
     if kind == "release":
         extra = EMERGENCY_EDGES.get(state, ()) if emergency else ()
         return RELEASE_EDGES.get(state, ()) + extra
     return INCIDENT_EDGES.get(state, ())
 
 
-def terminal(kind: str, state: object) -> bool:
+def terminal(kind: Kind, state: object) -> bool:
     return state in (RELEASE_TERMINAL if kind == "release" else INCIDENT_TERMINAL)
+
+
+def downgraded(old: object, new: object) -> bool:
+    """A move from one real severity to a lower one (SEV2 -> SEV3)."""
+    return old in SEVERITY_RANK and new in SEVERITY_RANK and \
+        SEVERITY_RANK[str(new)] > SEVERITY_RANK[str(old)]

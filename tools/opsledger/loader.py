@@ -59,7 +59,8 @@ class Document:
 
     def problem(self, key: Key, code: str, message: str) -> Problem:
         where = self.mark(key)
-        return Problem(self.path, where.line, where.col, code, message)
+        return Problem(self.path, where.line, where.col, code, message,
+                       field=".".join(str(part) for part in key))
 
 
 class LoadError(Exception):

@@ -3,20 +3,17 @@ stay out."""
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from datetime import datetime, timedelta
 from statistics import median
 from typing import Any
 
-from opsledger import timefmt
-from opsledger.current import current_ledger
+from opsledger import lifecycle, timefmt
 from opsledger.ledger import Ledger, Record
 
 SPANS = {"time_to_acknowledge": ("detected_at", "acknowledged_at"),
          "time_to_mitigate": ("impact_started_at", "mitigated_at"),
          "time_to_resolve": ("impact_started_at", "resolved_at")}
-DEPLOYED = ("succeeded", "failed", "rolled_back", "closed")
 
 
 _time = timefmt.parse_or_none
@@ -62,7 +59,8 @@ def incident_metrics(ledger: Ledger) -> dict[str, Any]:
 def deployed(ledger: Ledger) -> list[Record]:
     """Releases that reached production and finished (whatever the outcome)."""
     return [r for r in ledger.records.values() if r.kind == "release" and r.doc is not None
-            and r.data.get("status") in DEPLOYED and isinstance(r.data.get("execution"), dict)
+            and r.data.get("status") in lifecycle.RELEASE_DEPLOYED
+            and isinstance(r.data.get("execution"), dict)
             and r.data["execution"].get("finished_at")]
 
 
@@ -154,22 +152,3 @@ def compute_for(ledger: Ledger) -> dict[str, Any]:
     return {"incidents": incident_metrics(ledger), "dora": dora(ledger),
             "mttx_by_month": mttx_by_month(ledger),
             "deploys_by_month": deploys_by_month(ledger)}
-
-
-def compute() -> dict[str, Any]:
-    ledger, _ = current_ledger()
-    return compute_for(ledger)
-
-
-def report(format: str) -> str:
-    data = compute()
-    if format == "json":
-        return json.dumps(data, indent=2)
-    lines = ["Incidents (real only; drills and tests excluded), median minutes:"]
-    for severity, spans in data["incidents"]["by_severity"].items():
-        cells = ", ".join(f"{name.replace('_', ' ')} {v['median_minutes']} (n={v['count']})"
-                          for name, v in spans.items())
-        lines.append(f"  {severity}: {cells}")
-    lines.append("DORA:")
-    lines += [f"  {key.replace('_', ' ')}: {value}" for key, value in data["dora"].items()]
-    return "\n".join(lines)

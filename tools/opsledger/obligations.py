@@ -1,19 +1,19 @@
-"""`opsledger due`: what is overdue — action items, postmortems, approvals."""
+"""What is overdue: action items, postmortems, approvals. One rule for `opsledger due` and
+the site."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from opsledger import timefmt
-from opsledger.current import current_ledger
-from opsledger.problems import FatalError
-
-ACTION_ITEM_DONE = ("done", "wont_do")
+from opsledger import lifecycle, timefmt
+from opsledger.ledger import Ledger, Record
+from opsledger.policy import Policy
 
 
 def item_done(item: dict[str, Any]) -> bool:
-    return item.get("status") in ACTION_ITEM_DONE
+    return item.get("status") in lifecycle.ACTION_ITEM_DONE
 
 
 def item_overdue(item: dict[str, Any], today: date) -> bool:
@@ -27,39 +27,35 @@ def item_overdue(item: dict[str, Any], today: date) -> bool:
         return False
 
 
-def _now(value: str | None) -> datetime:
-    try:
-        return timefmt.parse(value) if value else timefmt.now_utc()
-    except ValueError as exc:
-        raise FatalError(f"--now: {exc}") from None
-
-
-def report(now: str | None) -> tuple[str, int]:
-    clock = _now(now)
-    today = clock.date()
-    ledger, policy = current_ledger()
-    lines = []
+def overdue(ledger: Ledger, policy: Policy, clock: datetime) -> Iterator[str]:
+    """One line per overdue obligation, in record order."""
     for record in sorted(ledger.records.values(), key=lambda r: r.id):
-        data = record.data
-        if record.kind == "incident" and data.get("mode") == "real":
-            for item in data.get("action_items") or []:
-                if isinstance(item, dict) and item_overdue(item, today):
-                    lines.append(f"{record.id} {item.get('id')}: action item overdue since "
-                                 f"{item.get('due')} (owner {item.get('owner')}): "
-                                 f"{item.get('title')}")
-            postmortem = data.get("postmortem") or {}
-            resolved = (data.get("timestamps") or {}).get("resolved_at")
-            days = policy.severity(str(data.get("severity"))).get("postmortem_days")
-            due = postmortem.get("due") or (
-                str((timefmt.parse(resolved) + timedelta(days=days)).date())
-                if resolved and days else None)
-            if postmortem.get("required") and postmortem.get("status") != "approved" and due \
-                    and date.fromisoformat(due) < today:
-                lines.append(f"{record.id}: postmortem overdue since {due} "
-                             f"(status {postmortem.get('status')})")
-        if record.kind == "release" and data.get("status") == "submitted":
-            start = (data.get("window") or {}).get("start")
-            if start and timefmt.parse(start) < clock:
-                lines.append(f"{record.id}: window started {start} and it is still not approved")
-    lines.append(f"{len(lines)} overdue" if lines else "nothing overdue")
-    return "\n".join(lines), len(lines) - 1 if len(lines) > 1 else 0
+        if record.kind == "incident" and record.data.get("mode") == "real":
+            yield from _incident(record, policy, clock.date())
+        elif record.kind == "release":
+            yield from _release(record, clock)
+
+
+def _incident(record: Record, policy: Policy, today: date) -> Iterator[str]:
+    data = record.data
+    for item in data.get("action_items") or []:
+        if isinstance(item, dict) and item_overdue(item, today):
+            yield (f"{record.id} {item.get('id')}: action item overdue since {item.get('due')} "
+                   f"(owner {item.get('owner')}): {item.get('title')}")
+    postmortem = data.get("postmortem") or {}
+    resolved = timefmt.parse_or_none((data.get("timestamps") or {}).get("resolved_at"))
+    days = policy.severity(str(data.get("severity"))).get("postmortem_days")
+    due = postmortem.get("due") or (
+        str((resolved + timedelta(days=days)).date()) if resolved and days else None)
+    if postmortem.get("required") and postmortem.get("status") != "approved" and due \
+            and timefmt.is_date(due) and date.fromisoformat(due) < today:
+        yield f"{record.id}: postmortem overdue since {due} (status {postmortem.get('status')})"
+
+
+def _release(record: Record, clock: datetime) -> Iterator[str]:
+    if record.data.get("status") != "submitted":
+        return
+    start = (record.data.get("window") or {}).get("start")
+    began = timefmt.parse_or_none(start)
+    if began and began < clock:
+        yield f"{record.id}: window started {start} and it is still not approved"

@@ -8,18 +8,8 @@ from collections.abc import Callable
 
 from opsledger import __version__
 from opsledger.codes import CODES
+from opsledger.escape import safe
 from opsledger.problems import Problem
-
-
-def safe(text: str) -> str:
-    """Control, bidi and other invisible characters shown as escapes, never emitted."""
-    out = []
-    for char in text:
-        if char.isprintable() or char == " ":
-            out.append(char)
-        else:
-            out.append(char.encode("unicode_escape").decode("ascii"))
-    return "".join(out)
 
 
 def _where(problem: Problem) -> str:

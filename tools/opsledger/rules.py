@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from opsledger import timefmt
+from opsledger import lifecycle, timefmt
+from opsledger.fieldpath import dotted as _dotted
+from opsledger.fieldpath import get as _get
 from opsledger.ledger import Ledger, Record
 from opsledger.loader import Key, walk
 from opsledger.policy import Policy
@@ -134,7 +136,7 @@ def release_times_ordered(record: Record, ctx: Context) -> Iterator[Problem]:
 
 
 def severity_roles_filled(record: Record, ctx: Context) -> Iterator[Problem]:
-    if record.data.get("status") in ("triage", "declined", "cancelled", "merged"):
+    if record.data.get("status") in lifecycle.INCIDENT_UNSTAFFED:
         return
     severity = ctx.policy.severity(str(record.data.get("severity")))
     required = ["incident_commander", *severity.get("required_roles", [])]
@@ -154,21 +156,6 @@ def action_item_ids_unique(record: Record, ctx: Context) -> Iterator[Problem]:
                            f"action_items.{index}.id: {item_id!r} used twice in this incident")
         if isinstance(item_id, str):
             seen.add(item_id)
-
-
-def _get(data: Any, key: Key) -> Any:
-    for part in key:
-        if isinstance(data, dict):
-            data = data.get(part)
-        elif isinstance(data, list) and isinstance(part, int) and part < len(data):
-            data = data[part]
-        else:
-            return None
-    return data
-
-
-def _dotted(key: Key) -> str:
-    return ".".join(str(part) for part in key)
 
 
 COMMON: tuple[Rule, ...] = (id_matches_directory, people_exist, services_exist, links_exist)

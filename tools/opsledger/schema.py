@@ -13,7 +13,7 @@ from opsledger import timefmt
 from opsledger.loader import Document
 from opsledger.problems import Problem
 
-KINDS = ("release", "incident", "signoff", "policy")
+DOCUMENTS = ("release", "incident", "signoff", "policy")  # one schema each
 
 _FORMATS = jsonschema.FormatChecker(formats=())
 _FORMATS.checks("date-time")(timefmt.is_time)
@@ -26,7 +26,7 @@ class Schemas:
 
     def __init__(self, sources: dict[str, bytes]) -> None:
         self._validators: dict[str, Any] = {}
-        for kind in KINDS:
+        for kind in DOCUMENTS:
             schema = json.loads(sources[kind])
             cls = jsonschema.validators.validator_for(schema)
             self._validators[kind] = cls(schema, format_checker=_FORMATS)

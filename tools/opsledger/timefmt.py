@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 
+from opsledger.problems import FatalError
+
 _RFC3339 = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})"
 )
@@ -53,3 +55,14 @@ def now_utc() -> datetime:
 
 def format_time(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
+
+
+def option(value: str | None, flag: str) -> datetime:
+    """A command-line time (--now, --at): the time given, or now; a bad one stops the
+    command (exit 2) naming the flag."""
+    if value is None:
+        return now_utc()
+    try:
+        return parse(value)
+    except ValueError as exc:
+        raise FatalError(f"{flag}: {exc}") from None

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from opsledger import lifecycle, timefmt
+from opsledger import lifecycle, schedule, timefmt
+from opsledger.approval import evaluate
 from opsledger.digest import digest
 from opsledger.ledger import Record
 from opsledger.loader import Key
 from opsledger.policy import Policy
 from opsledger.problems import Problem
 from opsledger.requirements import gated_slots
-from opsledger.signoffs import Verifier, describe_missing, evaluate
-
-FROZEN_RELEASE = ("approved", "implementing", "succeeded", "failed", "rolled_back")
-NEW_RELEASE_STATES = ("draft", "submitted")
+from opsledger.signoffs import Verifier
 
 
 @dataclass
@@ -60,7 +58,7 @@ def check_change(change: Change, gates: bool = True) -> Iterator[Problem]:
 
 def _created(change: Change) -> Iterator[Problem]:
     emergency = change.new.data.get("change_type") == "emergency"
-    allowed = NEW_RELEASE_STATES + (("implementing",) if emergency else ())
+    allowed = lifecycle.RELEASE_CREATED + (("implementing",) if emergency else ())
     if change.new.kind == "release" and change.new_status not in allowed:
         yield change.problem(("status",), "OL201", f"a new release request starts as "
                              f"{' or '.join(allowed)}, not {change.new_status}")
@@ -154,7 +152,7 @@ def _timestamps_kept(change: Change) -> Iterator[Problem]:
 
 def _approved_frozen(change: Change) -> Iterator[Problem]:
     assert change.old is not None
-    if change.new.kind != "release" or change.old_status not in FROZEN_RELEASE or \
+    if change.new.kind != "release" or change.old_status not in lifecycle.RELEASE_FROZEN or \
             change.new_status == "submitted":
         return
     if digest(change.old) != digest(change.new):
@@ -177,23 +175,20 @@ def _window_and_freeze(change: Change) -> Iterator[Problem]:
     if change.new.kind != "release" or change.new_status != "implementing" or \
             change.old_status == "implementing":
         return
-    window = change.new.data.get("window") or {}
-    try:
-        start, end = timefmt.parse(window["start"]), timefmt.parse(window["end"])
-    except (KeyError, TypeError, ValueError):
+    window = schedule.window_of(change.new, change.policy)
+    if window is None:
         return  # the schema reports it
-    grace = timedelta(minutes=change.policy.window_grace_minutes)
-    if not start - grace <= change.clock <= end + grace:
+    if not window.admits(change.clock):
+        written = change.new.data["window"]
         yield change.problem(("status",), "OL209", f"implementation started at "
                              f"{timefmt.format_time(change.clock)}, outside the window "
-                             f"{window['start']} .. {window['end']} (grace "
-                             f"{grace.seconds // 60} min)")
-    for freeze in change.policy.freeze_windows():
-        if freeze.start <= change.clock < freeze.end and \
-                change.new.data.get("change_type") not in freeze.allow:
-            yield change.problem(("status",), "OL210", f"implementation started inside the "
-                                 f"freeze window {freeze.name!r}; only "
-                                 f"{', '.join(freeze.allow) or 'nothing'} may start then")
+                             f"{written['start']} .. {written['end']} (grace "
+                             f"{window.grace.seconds // 60} min)")
+    freeze = schedule.freeze_at(change.new, change.policy, change.clock)
+    if freeze is not None:
+        yield change.problem(("status",), "OL210", f"implementation started inside the "
+                             f"freeze window {freeze.name!r}; only "
+                             f"{', '.join(freeze.allow) or 'nothing'} may start then")
 
 
 def _gates(change: Change) -> Iterator[Problem]:
@@ -204,6 +199,5 @@ def _gates(change: Change) -> Iterator[Problem]:
         return
     purpose, slots = gate
     evaluation = evaluate(change.new, change.policy, slots, change.verifier)
-    for line in describe_missing(evaluation):
-        code = "OL304" if "rejected" in line else "OL303"
-        yield change.problem(("status",), code, f"{purpose}: {line}")
+    for shortfall in evaluation.shortfalls():
+        yield change.problem(("status",), shortfall.code, f"{purpose}: {shortfall.message}")

@@ -8,7 +8,7 @@ from opsledger.ledger import POLICY_FILE, read_document
 from opsledger.loader import Document
 from opsledger.policy import Policy
 from opsledger.problems import FatalError, Problem
-from opsledger.schema import KINDS, Schemas
+from opsledger.schema import DOCUMENTS, Schemas
 from opsledger.tree import Tree
 
 TRUST_ROOT = ("opsledger.yaml", "schemas/", "mkdocs.yml", "site/overrides/", "site/hooks/",
@@ -27,7 +27,7 @@ def load_trust(tree: Tree) -> Trust:
         raise FatalError(f"no {POLICY_FILE} in the {tree.label}: not an opsledger ledger "
                          "(run `opsledger init` to start one)")
     sources = {}
-    for kind in KINDS:
+    for kind in DOCUMENTS:
         path = f"schemas/{kind}.schema.json"
         if tree.kind(path) != "file":
             raise FatalError(f"{path} is missing in the {tree.label}; restore it from "

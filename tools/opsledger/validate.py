@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 
 from opsledger import rules, signoffs
 from opsledger.ledger import Ledger, Record, scan
-from opsledger.problems import Problem
+from opsledger.problems import Problem, ordered
 from opsledger.tree import Tree
 from opsledger.trust import Trust
 
@@ -21,7 +21,7 @@ def validate_tree(tree: Tree, trust: Trust, only: Iterable[str] | None = None,
         problems += validate_record(record, ledger, trust, verifier)
     if only is None:
         problems += _ids_unique(ledger.records.values())
-    return ledger, sorted(set(problems), key=_order)
+    return ledger, ordered(problems)
 
 
 def validate_record(record: Record, ledger: Ledger, trust: Trust,
@@ -49,6 +49,3 @@ def _ids_unique(records: Iterable[Record]) -> Iterator[Problem]:
                                      f"{seen[value].path}")
         seen.setdefault(value, record)
 
-
-def _order(problem: Problem) -> tuple[str, int, int, str]:
-    return (problem.path, problem.line or 0, problem.col or 0, problem.code)

@@ -69,7 +69,12 @@ def test_codeowners_and_init(ledger: GitLedger, tmp_path: Path,
                              capsys: pytest.CaptureFixture[str],
                              monkeypatch: pytest.MonkeyPatch) -> None:
     assert main(["codeowners", "--write"]) == 0
-    assert "/opsledger.yaml @heidi-l @dave-s" in ledger.read(".github/CODEOWNERS")
+    owners = ledger.read(".github/CODEOWNERS").splitlines()
+    # The whole trust root (everything outside the record folders) needs the policy's owners;
+    # a record folder needs its services' owners.
+    assert owners.index("* @heidi-l @dave-s") < owners.index("/releases/") < \
+        owners.index("/incidents/INC-2026-0001/ @alice-m @bob-okafor")
+    assert "/incidents/" in owners
     fresh = tmp_path / "fresh"
     assert main(["init", str(fresh)]) == 0
     monkeypatch.chdir(fresh)

@@ -220,9 +220,10 @@ def test_revoked_and_rejected(submitted: GitLedger, keys: dict[str, Path],
 
 def _review_signoff(ledger: GitLedger, record: str, role: str, person: str, review_id: int) -> None:
     from opsledger.digest import digest
+    from opsledger.tree import WorkTree
     from opsledger.workspace import load_record
 
-    value = digest(load_record(ledger.root, record))
+    value = digest(load_record(WorkTree(ledger.root), record))
     ledger.write(f"{REL4}/signoffs/{role}--{person}.yaml",
                  f'record: "{record}"\nrole: "{role}"\nby: "{person}"\ndecision: "approve"\n'
                  f'digest: "{value}"\nat: "{NOW}"\nreview:\n  pr: 42\n  review_id: {review_id}\n')

@@ -20,8 +20,9 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 
+from opsledger.escape import safe
 from opsledger.problems import FatalError
-from opsledger.reporters import safe, text
+from opsledger.reporters import text
 from opsledger.site.build import ASSET_DIR, SiteBuild, generate, linker
 
 log = logging.getLogger("mkdocs.plugins.opsledger")

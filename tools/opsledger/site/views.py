@@ -13,13 +13,15 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from opsledger import lifecycle, timefmt
+from opsledger.approval import Evaluation, evaluate
 from opsledger.gitrepo import Commit
 from opsledger.ledger import Ledger, Record
 from opsledger.metrics import SPANS as METRIC_SPANS
 from opsledger.metrics import incident_links, span_minutes
 from opsledger.obligations import item_done, item_overdue
 from opsledger.policy import Policy
-from opsledger.signoffs import Evaluation, Verifier, evaluate, judge_all, latest, release_slots
+from opsledger.requirements import release_slots
+from opsledger.signoffs import Verifier, judge_all, latest
 
 OPEN_INCIDENT = ("triage", "investigating", "identified", "mitigated")
 SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4", "SEV?")
@@ -148,7 +150,7 @@ def signoff_rows(site: Site, record: Record) -> list[dict[str, Any]]:
     rows = []
     for verdict in verdicts:
         data = verdict.data
-        state = verdict.state
+        state = str(verdict.state)
         if state == "valid" and data.get("decision") == "revoke":
             state = "revoked"
         rows.append({"file": verdict.signoff.path.rsplit("/", 1)[-1],

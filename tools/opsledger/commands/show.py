@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 from opsledger import lifecycle
+from opsledger.approval import evaluate
 from opsledger.ledger import Record
 from opsledger.policy import Policy, Slot
-from opsledger.reporters import safe
+from opsledger.problems import Outcome
 from opsledger.requirements import gated_slots
-from opsledger.signoffs import Verifier, evaluate, judge_all
-from opsledger.tree import WorkTree
-from opsledger.trust import load_trust
-from opsledger.workspace import find_root, load_record
+from opsledger.signoffs import Verifier, judge_all
+from opsledger.workspace import Workspace
 
 
-def show_record(record_id: str) -> str:
-    root = find_root()
-    record = load_record(root, record_id)
-    trust = load_trust(WorkTree(root))
+def run(*, record_id: str) -> Outcome:
+    workspace = Workspace.open()
+    record = workspace.record(record_id)
     data = record.data
-    lines = [f"{record.id}  {safe(str(data.get('title', '')))}",
+    lines = [f"{record.id}  {data.get('title', '')}",
              f"  kind: {record.kind}   status: {data.get('status')}"]
     if record.kind == "release":
         lines.append(f"  system: {data.get('system')} {data.get('version')}   risk: "
@@ -26,9 +24,8 @@ def show_record(record_id: str) -> str:
     else:
         lines.append(f"  severity: {data.get('severity')}   mode: {data.get('mode')}")
     lines += _next(record)
-    if trust.policy is not None:
-        lines += _signoffs(record, trust.policy)
-    return "\n".join(lines)
+    lines += _signoffs(record, workspace.policy)
+    return Outcome("\n".join(lines))
 
 
 def _next(record: Record) -> list[str]:

@@ -5,15 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from opsledger import timefmt
-from opsledger.commands import Outcome
+from opsledger.escape import safe
 from opsledger.gitrepo import GitRepo
 from opsledger.history import check_commits
-from opsledger.problems import FatalError, Problem
-from opsledger.reporters import FORMATS, safe
+from opsledger.problems import FatalError, Outcome, Problem
+from opsledger.reporters import FORMATS
 
 
-def run_audit(cwd: Path, start: str | None, end: str, format: str) -> Outcome:
-    repo = GitRepo(cwd)
+def run(*, start: str | None, end: str, format: str) -> Outcome:
+    repo = GitRepo(Path.cwd())
     start_sha = repo.resolve(start) if start else None
     commits = repo.first_parent_history(start_sha, repo.resolve(end))
     sections, everything = [], []

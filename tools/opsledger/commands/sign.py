@@ -8,29 +8,23 @@ from typing import Any
 
 from opsledger import ids, sshsig, timefmt
 from opsledger.atomic import write_atomic
-from opsledger.commands import Outcome
 from opsledger.digest import digest
-from opsledger.identity import acting_person
+from opsledger.escape import safe
 from opsledger.ledger import Record
 from opsledger.loader import load
 from opsledger.policy import Policy
-from opsledger.problems import FatalError
-from opsledger.reporters import safe
+from opsledger.problems import FatalError, Outcome
 from opsledger.signoffs import payload
-from opsledger.tree import WorkTree
-from opsledger.trust import load_trust
-from opsledger.workspace import find_root, load_record
+from opsledger.workspace import Workspace
 from opsledger.yamlout import mapping
 
 
-def sign_record(record_id: str, role: str, person: str | None, key: str | None,
-                decision: str, comment: str | None, at: str | None = None) -> Outcome:
-    root = find_root()
-    record = load_record(root, record_id)
-    policy = load_trust(WorkTree(root)).policy
-    if policy is None:
-        raise FatalError("opsledger.yaml has problems; run `opsledger validate` first")
-    who = acting_person(policy, person, root)
+def run(*, record_id: str, role: str, person: str | None, key: str | None, decision: str,
+        comment: str | None, at: str | None) -> Outcome:
+    workspace = Workspace.open(now=at, person=person, now_flag="--at")
+    root, policy = workspace.root, workspace.policy
+    record = workspace.record(record_id)
+    who = workspace.person()
     refusal = _refusal(policy, who, role, record)
     if refusal:
         return Outcome("", 1, f"opsledger: refused: {refusal}")
@@ -42,7 +36,7 @@ def sign_record(record_id: str, role: str, person: str | None, key: str | None,
                        "would be rejected as a forgery")
     data: dict[str, Any] = {"record": record.id, "role": role, "by": who, "decision": decision,
                             "digest": digest(record),
-                            "at": at or timefmt.format_time(timefmt.now_utc())}
+                            "at": at or timefmt.format_time(workspace.clock)}
     if comment:
         data["comment"] = comment
     data["signature"] = sshsig.sign(payload(data), key_file)

@@ -1,0 +1,120 @@
+"""Whether a record's required slots are filled by valid decisions, and, when they are
+not, every reason why (each with the code that reports it)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from opsledger.ledger import Record
+from opsledger.policy import Policy, Slot
+from opsledger.signoffs import State, Verdict, Verifier, judge_all, latest
+
+
+@dataclass
+class SlotResult:
+    role: str
+    person: str | None
+    candidates: list[str]
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    code: str  # OL303 missing, OL304 rejected, OL305 requester or executor signed
+    message: str
+
+
+@dataclass
+class Evaluation:
+    slots: list[SlotResult]
+    rejected_by: list[tuple[str, str]]
+    verdicts: dict[tuple[str, str], Verdict]
+    excluded: dict[str, str]  # person -> why their decisions cannot count here
+
+    @property
+    def met(self) -> bool:
+        return not self.rejected_by and all(s.person for s in self.slots)
+
+    def shortfalls(self) -> Iterator[Shortfall]:
+        for role, person in self.rejected_by:
+            yield Shortfall("OL304", f"{person} rejected it as {role}")
+        needed = {slot.role for slot in self.slots if slot.person is None}
+        for (role, person), verdict in self.verdicts.items():
+            if role in needed and person in self.excluded and _approves(verdict):
+                yield Shortfall("OL305", f"{person}'s sign-off as {role} cannot count: "
+                                f"{self.excluded[person]}")
+        assigned = {s.person: s.role for s in self.slots if s.person}
+        for slot in self.slots:
+            if slot.person is None:
+                yield Shortfall("OL303", f"missing sign-off: {slot.role} "
+                                f"({self._who(slot, assigned)})")
+
+    def _who(self, slot: SlotResult, assigned: dict[str, str]) -> str:
+        busy = [f"{person} approved but already fills {assigned[person]}"
+                for (role, person), verdict in self.verdicts.items()
+                if role == slot.role and person in assigned and _approves(verdict)]
+        eligible = ", ".join(slot.candidates) or "nobody eligible in the policy"
+        return "; ".join([f"eligible: {eligible}", *busy])
+
+
+def _approves(verdict: Verdict) -> bool:
+    return verdict.state is State.VALID and verdict.data.get("decision") == "approve"
+
+
+def evaluate(record: Record, policy: Policy, slots: list[Slot],
+             verifier: Verifier | None) -> Evaluation:
+    decisions = latest(judge_all(record, policy, verifier))
+    excluded = excluded_people(record, policy)
+    eligible: dict[str, list[str]] = {}
+    rejected = []
+    for (role, person), verdict in decisions.items():
+        if verdict.state is not State.VALID or not policy.holds(person, role) or \
+                person in excluded:
+            continue
+        if verdict.data.get("decision") == "approve":
+            eligible.setdefault(role, []).append(person)
+        elif verdict.data.get("decision") == "reject" and any(s.role == role for s in slots):
+            rejected.append((role, person))
+    instances = [slot.role for slot in slots for _ in range(slot.count)]
+    assignment = _match(instances, eligible, policy.constraint("distinct_approvers"))
+    results = []
+    for index, role in enumerate(instances):
+        candidates = [p for p in policy.roles.get(role, []) if p not in excluded
+                      and p not in assignment.values()]
+        results.append(SlotResult(role, assignment.get(index), candidates))
+    return Evaluation(results, rejected, decisions, excluded)
+
+
+def excluded_people(record: Record, policy: Policy) -> dict[str, str]:
+    """People whose decisions on this record cannot count, and why."""
+    excluded = {}
+    for field, what, constraint in (("executor", "executor", "executor_may_approve"),
+                                    ("requested_by", "requester", "requester_may_approve")):
+        person = record.data.get(field)
+        if person and not policy.constraint(constraint):
+            excluded[str(person)] = f"they are the {what} (constraints.{constraint} is false)"
+    return excluded
+
+
+def _match(instances: list[str], eligible: dict[str, list[str]],
+           distinct: bool) -> dict[int, str]:
+    """Slots to people as a bipartite matching (augmenting paths), so a greedy choice
+    never leaves a slot empty that some assignment could fill."""
+    owner: dict[str, int] = {}
+    assignment: dict[int, str] = {}
+
+    def augment(slot: int, seen: set[str]) -> bool:
+        for person in eligible.get(instances[slot], []):
+            token = person if distinct else f"{instances[slot]}:{person}"
+            if token in seen:
+                continue
+            seen.add(token)
+            if token not in owner or augment(owner[token], seen):
+                owner[token] = slot
+                assignment[slot] = person
+                return True
+        return False
+
+    for slot in range(len(instances)):
+        augment(slot, set())
+    return assignment

@@ -1,0 +1,53 @@
+"""`opsledger new release|incident`: the next free id, a record started from its template
+(a release in draft, an incident in triage); prints the path."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from importlib import resources
+from pathlib import Path
+
+from opsledger import ids, timefmt
+from opsledger.atomic import write_atomic
+from opsledger.lifecycle import Kind
+from opsledger.problems import FatalError, Outcome
+from opsledger.tree import WorkTree
+from opsledger.workspace import Workspace
+
+
+def run(*, kind: Kind, title: str | None, system: str | None, version: str | None,
+        risk: str | None, change_type: str | None, severity: str | None,
+        service: list[str] | None, mode: str | None, person: str | None) -> Outcome:
+    workspace = Workspace.open(person=person)
+    who = workspace.person()
+    now = workspace.clock.replace(microsecond=0)
+    record_id = next_id(workspace.root, kind, now.year)
+    services = list(workspace.policy.services)
+    values = {"id": record_id, "who": who, "now": timefmt.format_time(now),
+              "title": json.dumps(title or f"New {kind}"),
+              "system": system or (services[0] if services else "my-service"),
+              "version": json.dumps(version or "0.0.0"),
+              "risk": risk or "low",
+              "change_type": change_type or "normal",
+              "severity": json.dumps(severity or "SEV?"),
+              "mode": mode or "real",
+              "start": timefmt.format_time(now + timedelta(days=1)),
+              "end": timefmt.format_time(now + timedelta(days=1, hours=2))}
+    values["services"] = ", ".join(service or [values["system"]])
+    template = resources.files("opsledger").joinpath(f"templates/{kind}.yaml").read_text()
+    target = workspace.root / ids.record_file(record_id)
+    target.parent.mkdir(parents=True)
+    write_atomic(target, template.format(**values).encode("utf-8"))
+    path = target.relative_to(workspace.root)
+    return Outcome(str(path), note=f"created {path}; fill it in, then `opsledger validate`")
+
+
+def next_id(root: Path, kind: Kind, year: int) -> str:
+    prefix = f"{ids.PREFIX[kind]}-{year}-"
+    used = [int(entry.name[-4:]) for entry in WorkTree(root).entries(ids.KINDS[kind])
+            if entry.name.startswith(prefix) and ids.kind_of(entry.name) == kind]
+    number = max(used, default=0) + 1
+    if number > 9999:
+        raise FatalError(f"no free {kind} id left in {year}")
+    return f"{prefix}{number:04d}"

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck site serve bench clean
+.PHONY: demo test lint typecheck workflows site serve bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,7 @@ demo: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 	@echo "Site built in public/: open public/index.html, or run 'make serve' for http://127.0.0.1:8000"
 
-test: $(STAMP) lint typecheck
+test: $(STAMP) lint typecheck workflows
 	$(BIN)/pytest
 
 lint: $(STAMP)
@@ -27,6 +27,11 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+# zizmor audits the GitHub workflows (pinning, permissions, credentials, injection); it exits
+# non-zero on any finding. --offline: no network, so every audit is one that runs here.
+workflows: $(STAMP)
+	$(BIN)/zizmor --offline .github/workflows
 
 site: $(STAMP)
 	$(BIN)/mkdocs build --strict

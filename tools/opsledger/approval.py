@@ -4,10 +4,13 @@ not, every reason why (each with the code that reports it)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
+from opsledger import timefmt
 from opsledger.ledger import Record
-from opsledger.policy import Policy, Slot
+from opsledger.policy import Policy
+from opsledger.requirements import Gate
 from opsledger.signoffs import State, Verdict, Verifier, judge_all, latest
 
 
@@ -26,16 +29,27 @@ class Shortfall:
 
 @dataclass
 class Evaluation:
+    gate: Gate
     slots: list[SlotResult]
     rejected_by: list[tuple[str, str]]
-    verdicts: dict[tuple[str, str], Verdict]
+    verdicts: dict[tuple[str, str], Verdict]  # the decisions that count for this gate
     excluded: dict[str, str]  # person -> why their decisions cannot count here
+    opened_by: list[tuple[str, str]] = field(default_factory=list)  # reject/cancel gates
 
     @property
     def met(self) -> bool:
+        if self.gate.decision != "approve":
+            return bool(self.opened_by)
         return not self.rejected_by and all(s.person for s in self.slots)
 
     def shortfalls(self) -> Iterator[Shortfall]:
+        if self.gate.decision != "approve":
+            if not self.opened_by:
+                who = sorted({p for s in self.slots for p in s.candidates} |
+                             set(self.gate.also))
+                yield Shortfall("OL303", f"needs a signed {self.gate.decision} (gate "
+                                f"{self.gate.name}) by one of: {', '.join(who) or 'nobody'}")
+            return
         for role, person in self.rejected_by:
             yield Shortfall("OL304", f"{person} rejected it as {role}")
         needed = {slot.role for slot in self.slots if slot.person is None}
@@ -61,36 +75,56 @@ def _approves(verdict: Verdict) -> bool:
     return verdict.state is State.VALID and verdict.data.get("decision") == "approve"
 
 
-def evaluate(record: Record, policy: Policy, slots: list[Slot],
-             verifier: Verifier | None) -> Evaluation:
-    decisions = latest(judge_all(record, policy, verifier))
-    excluded = excluded_people(record, policy)
+def evaluate(record: Record, policy: Policy, gate: Gate, verifier: Verifier | None,
+             not_before: datetime | None = None) -> Evaluation:
+    """How far the record's sign-offs for `gate` go. Only each (role, person)'s latest
+    decision counts, only if it was made for this gate (and, where `not_before` is given,
+    not before that time: a gate's sign-off is used up by the transition it approved)."""
+    decisions = {key: verdict for key, verdict in latest(judge_all(record, policy, verifier))
+                 .items() if verdict.data.get("gate") == gate.name and
+                 _fresh(verdict, not_before)}
+    excluded = {person: why for person, why in excluded_people(record, policy).items()
+                if person not in gate.also}
     eligible: dict[str, list[str]] = {}
-    rejected = []
+    rejected, opened = [], []
+    roles = {slot.role for slot in gate.slots}
     for (role, person), verdict in decisions.items():
-        if verdict.state is not State.VALID or not policy.holds(person, role) or \
-                person in excluded:
+        if verdict.state is not State.VALID:
             continue
-        if verdict.data.get("decision") == "approve":
+        decision = verdict.data.get("decision")
+        holder = policy.holds(person, role) and role in roles
+        if gate.decision != "approve" and decision == gate.decision and \
+                (holder or person in gate.also) and person not in excluded:
+            opened.append((role, person))
+        if not policy.holds(person, role) or person in excluded:
+            continue
+        if decision == "approve":
             eligible.setdefault(role, []).append(person)
-        elif verdict.data.get("decision") == "reject" and any(s.role == role for s in slots):
+        elif decision == "reject" and role in roles:
             rejected.append((role, person))
-    instances = [slot.role for slot in slots for _ in range(slot.count)]
+    instances = [slot.role for slot in gate.slots for _ in range(slot.count)]
     assignment = _match(instances, eligible, policy.constraint("distinct_approvers"))
     results = []
     for index, role in enumerate(instances):
         candidates = [p for p in policy.roles.get(role, []) if p not in excluded
                       and p not in assignment.values()]
         results.append(SlotResult(role, assignment.get(index), candidates))
-    return Evaluation(results, rejected, decisions, excluded)
+    return Evaluation(gate, results, rejected, decisions, excluded, opened)
+
+
+def _fresh(verdict: Verdict, not_before: datetime | None) -> bool:
+    if not_before is None:
+        return True
+    made = timefmt.parse_or_none(verdict.data.get("at"))
+    return made is not None and made > not_before
 
 
 def excluded_people(record: Record, policy: Policy) -> dict[str, str]:
     """People whose decisions on this record cannot count, and why."""
     excluded = {}
-    for field, what, constraint in (("executor", "executor", "executor_may_approve"),
-                                    ("requested_by", "requester", "requester_may_approve")):
-        person = record.data.get(field)
+    for key, what, constraint in (("executor", "executor", "executor_may_approve"),
+                                  ("requested_by", "requester", "requester_may_approve")):
+        person = record.data.get(key)
         if person and not policy.constraint(constraint):
             excluded[str(person)] = f"they are the {what} (constraints.{constraint} is false)"
     return excluded

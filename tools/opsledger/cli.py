@@ -53,13 +53,20 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("digest", help="the digest a sign-off must carry")
     p.add_argument("record_id", metavar="ID")
     p.add_argument("--explain", action="store_true", help="also print the hashed JSON")
+    p.add_argument("--gate", help="the gate whose scope to hash (default: approval for a "
+                   "release, close for an incident; "
+                   "release: approval, emergency, review, cancel; incident: close, reopen, "
+                   "downgrade, decline, cancel, merged:ID)")
 
     p = sub.add_parser("sign", help="sign off a record for a role")
     p.add_argument("record_id", metavar="ID")
     p.add_argument("--role", required=True)
     p.add_argument("--as", dest="person", metavar="PERSON")
     p.add_argument("--key", metavar="FILE")
-    p.add_argument("--decision", choices=("approve", "reject", "revoke"), default="approve")
+    p.add_argument("--decision", choices=("approve", "reject", "revoke", "cancel"),
+                   default="approve")
+    p.add_argument("--gate", help="the gate this decision is for (default: the record's next "
+                   "gated step)")
     p.add_argument("--comment")
     p.add_argument("--at", metavar="TIME", help="signing time (default: now)")
 
@@ -121,11 +128,11 @@ def _run(args: argparse.Namespace) -> Outcome:
             return show.run(record_id=a.record_id)
         case "digest":
             from opsledger.commands import digest
-            return digest.run(record_id=a.record_id, explain=a.explain)
+            return digest.run(record_id=a.record_id, explain=a.explain, gate=a.gate)
         case "sign":
             from opsledger.commands import sign
             return sign.run(record_id=a.record_id, role=a.role, person=a.person, key=a.key,
-                            decision=a.decision, comment=a.comment, at=a.at)
+                            decision=a.decision, comment=a.comment, at=a.at, gate=a.gate)
         case "status":
             from opsledger.commands import status
             return status.run(record_id=a.record_id, new_state=a.new_state, note=a.note,

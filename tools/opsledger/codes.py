@@ -45,6 +45,8 @@ CODES: dict[str, str] = {
     "OL210": "implementation started inside a freeze window",
     "OL211": "trust root changed together with records",
     "OL212": "reopen without a reason",
+    "OL213": "incident mode changed (mode never changes after creation)",
+    "OL214": "severity set back to SEV? (only before the first assessment)",
     "OL301": "sign-off signature invalid or made by a key not registered for the person",
     "OL302": "sign-off is stale: the record changed after it was signed",
     "OL303": "required sign-off missing",

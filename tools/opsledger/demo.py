@@ -138,7 +138,7 @@ def forge(s: Story, at: str) -> None:
     s.sign(s.release, "dev_lead", "ben", at)
     _, digest = s.run("digest", s.release, show=False)
     data = {"record": s.release, "role": "qa", "by": "chen", "decision": "approve",
-            "digest": digest.split()[0], "at": at}
+            "gate": "approval", "seq": 1, "digest": digest.split()[0], "at": at}
     data["signature"] = sshsig.sign(payload(data), s.keys / "mallory")
     target = s.file(s.release).parent / "signoffs" / "qa--chen.yaml"
     target.parent.mkdir(exist_ok=True)

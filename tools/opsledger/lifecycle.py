@@ -97,6 +97,30 @@ def next_states(kind: Kind, state: str, emergency: bool = False) -> tuple[str, .
     return INCIDENT_EDGES.get(state, ())
 
 
+def initial(kind: Kind) -> str:
+    return RELEASE_INITIAL if kind == "release" else INCIDENT_INITIAL
+
+
+def path_to(kind: Kind, state: str, emergency: bool = False) -> list[tuple[str, str]] | None:
+    """The shortest walk of edges from the initial state to `state`, or None when the
+    lifecycle cannot reach it. A record added in `state` is judged as having taken it."""
+    start = initial(kind)
+    previous: dict[str, str] = {start: start}
+    queue = [start]
+    for old in queue:  # breadth first: the queue grows while it is walked
+        for new in next_states(kind, old, emergency):
+            if new not in previous:
+                previous[new] = old
+                queue.append(new)
+    if state not in previous:
+        return None
+    walk = []
+    while state != start:
+        walk.append((previous[state], state))
+        state = previous[state]
+    return walk[::-1]
+
+
 def terminal(kind: Kind, state: object) -> bool:
     return state in (RELEASE_TERMINAL if kind == "release" else INCIDENT_TERMINAL)
 

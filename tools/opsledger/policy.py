@@ -64,7 +64,10 @@ class Policy:
         return dict(self._incidents.get("severities", {}).get(name, {}))
 
     def gate(self, name: str) -> list[Slot]:
-        return _slots(self._incidents.get("gates", {}).get(name))
+        """An incident gate's slots; a gate the policy leaves out needs the incident
+        commander (closed by default: no side exit without a sign-off)."""
+        configured = self._incidents.get("gates", {}).get(name)
+        return _slots(configured) if configured else [Slot("incident_commander")]
 
     def risk_slots(self, risk: str, change_type: str) -> list[Slot]:
         override = self._releases.get("change_types", {}).get(change_type)

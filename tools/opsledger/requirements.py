@@ -3,6 +3,8 @@ edge of its lifecycle."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from opsledger import fieldpath, lifecycle
 from opsledger.ledger import Record
 from opsledger.policy import Policy, Slot
@@ -28,28 +30,83 @@ def _merge(slots: list[Slot]) -> list[Slot]:
     return [Slot(role, count) for role, count in merged.items()]
 
 
+@dataclass(frozen=True)
+class Gate:
+    """What an edge needs: sign-offs for gate `name` (the gate written in each sign-off),
+    filling `slots` with `decision`s. An approve gate needs every slot filled; a reject or
+    cancel gate needs one such decision from a holder of a slot's role."""
+
+    name: str
+    purpose: str
+    slots: tuple[Slot, ...]
+    decision: str = "approve"
+    # Whose decision may open it although they cannot approve (the requester may cancel).
+    also: tuple[str, ...] = ()
+
+
+def gate_for(record: Record, old: str | None, new: str, policy: Policy,
+             old_severity: object = None) -> Gate | None:
+    """The gate the edge old -> new must pass, if any."""
+    if record.kind == "release":
+        return _release_gate(record, old, new, policy)
+    return _incident_gate(record, old, new, policy, old_severity)
+
+
+def _release_gate(record: Record, old: str | None, new: str, policy: Policy) -> Gate | None:
+    data = record.data
+    emergency = data.get("change_type") == "emergency"
+    full = tuple(release_slots(record, policy))
+    if new == "approved" and old != "approved":
+        return Gate("approval", "approval", full)
+    # Every step from `approved` re-evaluates the approval: a revoke since then stops it.
+    if new == "implementing" and old == "approved":
+        return Gate("approval", "approval (still held when implementation starts)", full)
+    if new == "implementing" and old in ("draft", "submitted") and emergency:
+        return Gate("emergency", "emergency start", tuple(release_slots(record, policy,
+                                                                        "emergency")))
+    if new == "closed" and old != "closed" and emergency:
+        return Gate("review", "closing an emergency change (retroactive review)", full)
+    if new == "rejected" and old != "rejected":
+        return Gate("approval", "rejection", full, decision="reject")
+    if new == "cancelled" and old != "cancelled":
+        requester = str(data.get("requested_by") or "")
+        return Gate("cancel", "cancellation", full, decision="cancel",
+                    also=(requester,) if requester else ())
+    return None
+
+
+def _incident_gate(record: Record, old: str | None, new: str, policy: Policy,
+                   old_severity: object) -> Gate | None:
+    if new == "closed" and old != "closed" and _postmortem_required(record, policy):
+        return close_gate(policy)
+    if (old, new) in lifecycle.REOPEN:
+        return Gate("reopen", "reopening", tuple(policy.gate("reopen")))
+    side_exits = {"declined": ("decline", "declining"), "cancelled": ("cancel", "cancelling")}
+    if new in side_exits and old != new:
+        name, purpose = side_exits[new]
+        return Gate(name, purpose, tuple(policy.gate(name)))
+    if new == "merged" and old != "merged":
+        target = record.data.get("duplicate_of")
+        return Gate(f"merged:{target}", f"merging into {target}", tuple(policy.gate("merged")))
+    if lifecycle.downgraded(old_severity, record.data.get("severity")):
+        return Gate("downgrade", "downgrading severity", tuple(policy.gate("downgrade")))
+    return None
+
+
+def approval_gate(record: Record, policy: Policy) -> Gate:
+    """A release's approval: what `gate`, `show` and the site hold it to."""
+    return Gate("approval", "approval", tuple(release_slots(record, policy)))
+
+
+def close_gate(policy: Policy) -> Gate:
+    return Gate("close", "closing (postmortem approval)", tuple(policy.gate("close")))
+
+
 def gated_slots(record: Record, old: str | None, new: str, policy: Policy,
                 old_severity: object = None) -> tuple[str, list[Slot]] | None:
-    """(what the slots are for, the slots) when the edge old -> new needs sign-offs."""
-    data = record.data
-    if record.kind == "release":
-        emergency = data.get("change_type") == "emergency"
-        if new == "approved" and old != "approved":
-            return "approval", release_slots(record, policy)
-        if new == "implementing" and old in ("draft", "submitted") and emergency:
-            return "emergency start", release_slots(record, policy, "emergency")
-        if new == "closed" and old != "closed" and emergency:
-            return "closing an emergency change (retroactive)", release_slots(record, policy)
-        return None
-    if new == "closed" and old != "closed" and _postmortem_required(record, policy):
-        return "closing (postmortem approval)", policy.gate("close")
-    if (old, new) in lifecycle.REOPEN:
-        return "reopening", policy.gate("reopen")
-    if new == "declined" and old != "declined" and policy.gate("decline"):
-        return "declining", policy.gate("decline")
-    if lifecycle.downgraded(old_severity, data.get("severity")):
-        return "downgrading severity", policy.gate("downgrade")
-    return None
+    """(what the slots are for, the slots) when the edge old -> new needs approvals."""
+    gate = gate_for(record, old, new, policy, old_severity)
+    return (gate.purpose, list(gate.slots)) if gate else None
 
 
 def _postmortem_required(record: Record, policy: Policy) -> bool:

@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from opsledger import lifecycle, sshsig
-from opsledger.digest import canonical, digest
+from opsledger.digest import canonical, digest, gate_known
 from opsledger.ledger import Record, Signoff
 from opsledger.policy import Policy
 from opsledger.problems import Problem
@@ -95,13 +95,17 @@ class Verdict:
 
 
 def judge(record: Record, signoff: Signoff, policy: Policy, verifier: Verifier | None,
-          current: str) -> Verdict:
+          digests: dict[str, str]) -> Verdict:
     data = signoff.doc.data if signoff.doc else {}
     name = signoff.name
     if data.get("record") != record.id or data.get("role") != name.role or \
-            data.get("by") != name.person:
-        return Verdict(signoff, State.MALFORMED, f"its record/role/by must be {record.id}/"
-                       f"{name.role}/{name.person}, as its file name says")
+            data.get("by") != name.person or data.get("seq") != name.seq:
+        return Verdict(signoff, State.MALFORMED, f"its record/role/by/seq must be {record.id}/"
+                       f"{name.role}/{name.person}/{name.seq}, as its file name says")
+    gate = data.get("gate")
+    if not gate_known(record.kind, gate):
+        return Verdict(signoff, State.MALFORMED, f"gate {gate!r} is not a gate of a "
+                       f"{record.kind}")
     if "signature" in data and "review" in data:
         return Verdict(signoff, State.MALFORMED, "carries both a signature and a review")
     kind = "signature" if "signature" in data else "review"
@@ -112,6 +116,9 @@ def judge(record: Record, signoff: Signoff, policy: Policy, verifier: Verifier |
         failed = _evidence_problem(kind, data, verifier)
         if failed:
             return Verdict(signoff, *failed)
+    if gate not in digests:
+        digests[str(gate)] = digest(record, str(gate))
+    current = digests[str(gate)]
     if data.get("digest") != current:
         return Verdict(signoff, State.STALE, f"signed {str(data.get('digest'))[:19]}..., the "
                        f"record is now {current[:19]}...; it must be signed again")
@@ -140,8 +147,8 @@ def latest(verdicts: list[Verdict]) -> dict[tuple[str, str], Verdict]:
 def judge_all(record: Record, policy: Policy, verifier: Verifier | None) -> list[Verdict]:
     if not record.signoffs:
         return []  # the digest is the costly part; nothing to compare it with
-    current = digest(record)
-    return [judge(record, s, policy, verifier, current) for s in record.signoffs
+    digests: dict[str, str] = {}  # per gate, computed once
+    return [judge(record, s, policy, verifier, digests) for s in record.signoffs
             if s.doc is not None]
 
 
@@ -156,12 +163,17 @@ def check_record_signoffs(record: Record, policy: Policy,
                           verifier: Verifier | None) -> Iterator[Problem]:
     yield from _sequence(record)
     claims_approval = record.data.get("status") in lifecycle.RELEASE_APPROVED
-    for verdict in judge_all(record, policy, verifier):
+    verdicts = judge_all(record, policy, verifier)
+    counting = {id(v) for v in latest(verdicts).values()}
+    for verdict in verdicts:
         doc = verdict.signoff.doc
         assert doc is not None
         yield from _role_held(verdict, policy)
         code = verdict.state.code
-        if code is None or (verdict.state is State.STALE and not claims_approval):
+        # A replaced decision is history: it cannot go stale and is never in the way.
+        stale_matters = claims_approval and id(verdict) in counting and \
+            verdict.data.get("gate") == "approval"
+        if code is None or (verdict.state is State.STALE and not stale_matters):
             continue
         message = _MESSAGES[verdict.state].format(reason=verdict.reason,
                                                   status=record.data.get("status"))

@@ -14,7 +14,7 @@ from opsledger.ledger import Record
 from opsledger.loader import Key
 from opsledger.policy import Policy
 from opsledger.problems import Problem
-from opsledger.requirements import gated_slots
+from opsledger.requirements import Gate, gate_for
 from opsledger.signoffs import Verifier
 
 
@@ -49,7 +49,7 @@ def check_change(change: Change, gates: bool = True) -> Iterator[Problem]:
         return
     checks = [_created] if change.old is None else \
         [_id_kept, _edge_allowed, _terminal_kept, _timeline_appended, _signoffs_kept,
-         _timestamps_kept, _approved_frozen, _reopen_reasoned]
+         _timestamps_kept, _approved_frozen, _reopen_reasoned, _mode_kept, _severity_known]
     for check in [*checks, _window_and_freeze]:
         yield from check(change)
     if gates:
@@ -57,11 +57,37 @@ def check_change(change: Change, gates: bool = True) -> Iterator[Problem]:
 
 
 def _created(change: Change) -> Iterator[Problem]:
+    if _walk(change) is None:
+        start = lifecycle.initial(change.new.kind)
+        yield change.problem(("status",), "OL201", f"a new {change.new.kind} starts as {start} "
+                             f"and can never reach {change.new_status}")
+
+
+def _walk(change: Change) -> list[tuple[str, str]] | None:
+    """The edges this change takes: a new record is judged as created in its lifecycle's
+    first state and moved along in the same pull request, so every gate on the way applies."""
+    if change.old is not None:
+        return [(str(change.old_status), change.new_status)]
     emergency = change.new.data.get("change_type") == "emergency"
-    allowed = lifecycle.RELEASE_CREATED + (("implementing",) if emergency else ())
-    if change.new.kind == "release" and change.new_status not in allowed:
-        yield change.problem(("status",), "OL201", f"a new release request starts as "
-                             f"{' or '.join(allowed)}, not {change.new_status}")
+    return lifecycle.path_to(change.new.kind, change.new_status, emergency)
+
+
+def _mode_kept(change: Change) -> Iterator[Problem]:
+    assert change.old is not None
+    if change.old.data.get("mode") != change.new.data.get("mode"):
+        yield change.problem(("mode",), "OL213", f"mode changed from "
+                             f"{change.old.data.get('mode')} to {change.new.data.get('mode')}; "
+                             "mode never changes after an incident is declared (a drill is "
+                             "declared as one)")
+
+
+def _severity_known(change: Change) -> Iterator[Problem]:
+    assert change.old is not None
+    before, after = change.old.data.get("severity"), change.new.data.get("severity")
+    if after == lifecycle.UNKNOWN_SEVERITY and before not in (None, after):
+        yield change.problem(("severity",), "OL214", f"severity {before} set back to "
+                             f"{after}; SEV? exists only until the first assessment and is "
+                             "never re-entered (a downgrade needs the downgrade gate)")
 
 
 def _id_kept(change: Change) -> Iterator[Problem]:
@@ -193,11 +219,24 @@ def _window_and_freeze(change: Change) -> Iterator[Problem]:
 
 def _gates(change: Change) -> Iterator[Problem]:
     old_severity = change.old.data.get("severity") if change.old else None
-    gate = gated_slots(change.new, change.old_status, change.new_status, change.policy,
-                       old_severity)
-    if gate is None:
-        return
-    purpose, slots = gate
-    evaluation = evaluate(change.new, change.policy, slots, change.verifier)
-    for shortfall in evaluation.shortfalls():
-        yield change.problem(("status",), shortfall.code, f"{purpose}: {shortfall.message}")
+    seen: set[str] = set()
+    for old, new in _walk(change) or []:
+        gate = gate_for(change.new, old, new, change.policy, old_severity)
+        if gate is None or gate.name in seen:
+            continue
+        seen.add(gate.name)
+        evaluation = evaluate(change.new, change.policy, gate, change.verifier,
+                              _used_until(change, gate))
+        for shortfall in evaluation.shortfalls():
+            yield change.problem(("status",), shortfall.code,
+                                 f"{gate.purpose}: {shortfall.message}")
+
+
+def _used_until(change: Change, gate: Gate) -> datetime | None:
+    """An incident gate's sign-off counts for the first such transition after it was made:
+    one made before the record's last reopen cannot approve another."""
+    if gate.name != "reopen" or change.old is None:
+        return None
+    times = [timefmt.parse_or_none(e.get("at")) for e in _events(change.old)
+             if e.get("type") == "reopen"]
+    return max((t for t in times if t is not None), default=None)

@@ -15,7 +15,7 @@ def test_demo_story(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert play(tmp_path / "ledger") == 0
     out = capsys.readouterr().out
     assert "error OL303: REL-2026-0001: approval: missing sign-off: qa (eligible: chen)" in out
-    assert "qa--chen.yaml:7:12: error OL301: forged or unverifiable sign-off" in out
+    assert "qa--chen.yaml:9:12: error OL301: forged or unverifiable sign-off" in out
     assert out.count("-> refused; the pull request is closed unmerged") == 2
     audit = out.split("$ opsledger audit")[1]
     assert "Ana Souza <ana@example.com>: ana rewrites a timeline event" in audit

@@ -76,13 +76,13 @@ def test_someone_elses_key_is_a_forgery(submitted: GitLedger, keys: dict[str, Pa
     assert sign(keys, "REL-2026-0004", "qa", "carol", key_of="mallory") == 1
     forged = submitted.path(f"{REL4}/signoffs/qa--carol--2.yaml")
     good = submitted.read(f"{REL4}/signoffs/qa--carol.yaml")
-    payload = good.split("signature:")[0]
+    payload = good.split("signature:")[0].replace("seq: 1", "seq: 2")
     _write_signed(forged, payload, _ssh_sign(keys["mallory"], submitted, payload))
     approve_pr(submitted, REL4)
     submitted.commit("approve", who="mallory")
     code, out = check(capsys, base)
     assert code == 1
-    assert "qa--carol--2.yaml:7:12: error OL301: forged or unverifiable sign-off" in out
+    assert "qa--carol--2.yaml:9:12: error OL301: forged or unverifiable sign-off" in out
     assert "missing sign-off: qa" in out  # the latest decision of carol is the forged one
 
 
@@ -111,7 +111,7 @@ def test_git_namespace_signature_is_refused(submitted: GitLedger, keys: dict[str
     _write_signed(path, payload, _ssh_sign(keys["carol"], submitted, payload, namespace="git"))
     assert main(["validate"]) == 1
     out = capsys.readouterr().out
-    assert "qa--carol.yaml:7:12: error OL301" in out
+    assert "qa--carol.yaml:9:12: error OL301" in out
 
 
 def test_replayed_signature_and_hand_edited_digest(submitted: GitLedger, keys: dict[str, Path],
@@ -127,8 +127,8 @@ def test_replayed_signature_and_hand_edited_digest(submitted: GitLedger, keys: d
     submitted.commit("replays", who="mallory")
     code, out = check(capsys, base)
     assert code == 1
-    assert "dba--carol.yaml:7:12: error OL301" in out
-    assert f"{REL5}/signoffs/qa--carol.yaml:7:12: error OL301" in out
+    assert "dba--carol.yaml:9:12: error OL301" in out
+    assert f"{REL5}/signoffs/qa--carol.yaml:9:12: error OL301" in out
 
 
 def test_content_edit_after_approval_makes_signoffs_stale(
@@ -152,7 +152,7 @@ def test_content_edit_after_approval_makes_signoffs_stale(
     path.write_text(text.replace(old, current))
     assert main(["validate"]) == 1
     out = capsys.readouterr().out
-    assert "qa--carol.yaml:7:12: error OL301" in out
+    assert "qa--carol.yaml:9:12: error OL301" in out
 
 
 def test_requester_and_one_person_two_roles(keyed: GitLedger, keys: dict[str, Path],
@@ -226,6 +226,7 @@ def _review_signoff(ledger: GitLedger, record: str, role: str, person: str, revi
     value = digest(load_record(WorkTree(ledger.root), record))
     ledger.write(f"{REL4}/signoffs/{role}--{person}.yaml",
                  f'record: "{record}"\nrole: "{role}"\nby: "{person}"\ndecision: "approve"\n'
+                 f'gate: "approval"\nseq: 1\n'
                  f'digest: "{value}"\nat: "{NOW}"\nreview:\n  pr: 42\n  review_id: {review_id}\n')
 
 

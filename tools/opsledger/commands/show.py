@@ -5,9 +5,9 @@ from __future__ import annotations
 from opsledger import lifecycle
 from opsledger.approval import evaluate
 from opsledger.ledger import Record
-from opsledger.policy import Policy, Slot
+from opsledger.policy import Policy
 from opsledger.problems import Outcome
-from opsledger.requirements import gated_slots
+from opsledger.requirements import Gate, gate_for
 from opsledger.signoffs import Verifier, judge_all
 from opsledger.workspace import Workspace
 
@@ -54,19 +54,21 @@ def _signoffs(record: Record, policy: Policy) -> list[str]:
     if not verdicts:
         lines[-1] += " none"
     state = str(record.data.get("status"))
+    shown: set[str] = set()
     for new in lifecycle.next_states(record.kind, state, record.data.get("change_type") ==
                                      "emergency") or (state,):
-        gate = gated_slots(record, state if new != state else None, new, policy)
-        if gate:
+        gate = gate_for(record, state if new != state else None, new, policy)
+        # Reject and cancel gates take one decision from anyone eligible: not a checklist.
+        if gate and gate.decision == "approve" and gate.name not in shown:
+            shown.add(gate.name)
             lines += _slot_lines(record, policy, verifier, gate)
     return lines
 
 
-def _slot_lines(record: Record, policy: Policy, verifier: Verifier,
-                gate: tuple[str, list[Slot]]) -> list[str]:
-    purpose, slots = gate
-    evaluation = evaluate(record, policy, slots, verifier)
-    lines = [f"  required for {purpose}:" + (" all present" if evaluation.met else "")]
+def _slot_lines(record: Record, policy: Policy, verifier: Verifier, gate: Gate) -> list[str]:
+    evaluation = evaluate(record, policy, gate, verifier)
+    lines = [f"  required for {gate.purpose} (gate {gate.name}):" +
+             (" all present" if evaluation.met else "")]
     for slot in evaluation.slots:
         if slot.person:
             lines.append(f"    {slot.role}: {slot.person} [valid]")

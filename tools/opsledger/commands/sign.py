@@ -6,9 +6,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from opsledger import ids, sshsig, timefmt
+from opsledger import ids, lifecycle, sshsig, timefmt
 from opsledger.atomic import write_atomic
-from opsledger.digest import digest
+from opsledger.digest import INCIDENT_GATES, RELEASE_GATES, digest, gate_known
 from opsledger.escape import safe
 from opsledger.ledger import Record
 from opsledger.loader import load
@@ -20,12 +20,13 @@ from opsledger.yamlout import mapping
 
 
 def run(*, record_id: str, role: str, person: str | None, key: str | None, decision: str,
-        comment: str | None, at: str | None) -> Outcome:
+        comment: str | None, at: str | None, gate: str | None = None) -> Outcome:
     workspace = Workspace.open(now=at, person=person, now_flag="--at")
     root, policy = workspace.root, workspace.policy
     record = workspace.record(record_id)
     who = workspace.person()
-    refusal = _refusal(policy, who, role, record)
+    gate = gate or default_gate(record, policy, role, decision)
+    refusal = _refusal(policy, who, role, record) or _gate_refusal(record, gate)
     if refusal:
         return Outcome("", 1, f"opsledger: refused: {refusal}")
     key_file = _key_file(key, root)
@@ -34,19 +35,44 @@ def run(*, record_id: str, role: str, person: str | None, key: str | None, decis
         return Outcome("", 1, f"opsledger: refused: the key {key_file} is not registered for "
                        f"{who} in opsledger.yaml (people.{who}.keys); a signature with it "
                        "would be rejected as a forgery")
+    target = _next_file(root / record.directory / "signoffs", role, who)
+    seq = ids.parse_signoff_name(target.name).seq  # type: ignore[union-attr]
     data: dict[str, Any] = {"record": record.id, "role": role, "by": who, "decision": decision,
-                            "digest": digest(record),
+                            "gate": gate, "seq": seq, "digest": digest(record, gate),
                             "at": at or timefmt.format_time(workspace.clock)}
     if comment:
         data["comment"] = comment
     data["signature"] = sshsig.sign(payload(data), key_file)
-    target = _next_file(root / record.directory / "signoffs", role, who)
     text = mapping(data) + "\n"
     assert load(str(target), text.encode()).data == data  # what we write reads back the same
     target.parent.mkdir(exist_ok=True)
     write_atomic(target, text.encode("utf-8"), exclusive=True)
     return Outcome(str(target.relative_to(root)),
-                   note=f"{who} signed {record.id} as {role}: {decision} {data['digest']}")
+                   note=f"{who} signed {record.id} as {role}: {decision} for gate {gate} "
+                        f"{data['digest']}")
+
+
+def default_gate(record: Record, policy: Policy, role: str, decision: str) -> str:
+    """The gate a sign-off is for when --gate is not given: the record's next gated step."""
+    status = str(record.data.get("status"))
+    if record.kind == "incident":
+        return {"triage": "decline", "mitigated": "reopen"}.get(status, "close")
+    if decision == "cancel":
+        return "cancel"
+    if record.data.get("change_type") == "emergency":
+        if status in lifecycle.EXECUTION_RESULTS:
+            return "review"
+        if status in ("draft", "submitted") and \
+                any(slot.role == role for slot in policy.emergency_slots()):
+            return "emergency"
+    return "approval"
+
+
+def _gate_refusal(record: Record, gate: str) -> str | None:
+    if gate_known(record.kind, gate):
+        return None
+    return f"{safe(gate)!r} is not a gate of a {record.kind} (release: " \
+           f"{', '.join(RELEASE_GATES)}; incident: {', '.join(INCIDENT_GATES[:-1])}, merged:ID)"
 
 
 def _refusal(policy: Policy, who: str, role: str, record: Record) -> str | None:

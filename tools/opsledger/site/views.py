@@ -20,7 +20,7 @@ from opsledger.metrics import SPANS as METRIC_SPANS
 from opsledger.metrics import incident_links, span_minutes
 from opsledger.obligations import item_done, item_overdue
 from opsledger.policy import Policy
-from opsledger.requirements import release_slots
+from opsledger.requirements import approval_gate, close_gate
 from opsledger.signoffs import Verifier, judge_all, latest
 
 OPEN_INCIDENT = ("triage", "investigating", "identified", "mitigated")
@@ -113,7 +113,7 @@ def incident_page(site: Site, record: Record) -> dict[str, Any]:
     gate = None
     if as_dict(data.get("postmortem")).get("required") or \
             site.policy.severity(str(data.get("severity"))).get("postmortem_required"):
-        gate = _matrix(site, record, evaluate(record, site.policy, site.policy.gate("close"),
+        gate = _matrix(site, record, evaluate(record, site.policy, close_gate(site.policy),
                                               site.verifier))
     return {"row": incident_row(record), "data": data,
             "stamps": [(name, value) for name, value in stamps.items()],
@@ -195,7 +195,7 @@ def release_page(site: Site, record: Record) -> dict[str, Any]:
             "response": as_dict(data.get("emergency_response")),
             "execution": as_dict(data.get("execution")), "review": as_dict(data.get("review")),
             "matrix": _matrix(site, record, evaluate(record, site.policy,
-                                                     release_slots(record, site.policy),
+                                                     approval_gate(record, site.policy),
                                                      site.verifier)),
             "signoffs": signoff_rows(site, record), "timeline": timeline(record),
             "linked": [(i, site.ledger.records.get(i)) for i in linked],

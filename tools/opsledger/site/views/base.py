@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opsledger import ids
 from opsledger.gitrepo import Commit
@@ -15,8 +15,12 @@ from opsledger.metrics import incident_links
 from opsledger.policy import Policy
 from opsledger.signoffs import Verifier
 
+if TYPE_CHECKING:
+    from opsledger.site.views.signoffs import Verdict
+
 _SLUG = re.compile(r"[^a-z0-9]+")
 _TIME = re.compile(r"(\d{4}-\d\d-\d\d)T(\d\d:\d\d)(?::\d\d(?:\.\d+)?)?(Z|[+-]\d\d:\d\d)")
+BADGE_KINDS = {"severity": "sev", "status": "status"}  # record field -> badge CSS kind
 # Timeline events the page highlights even when nobody marked them important.
 MARKED_EVENTS = ("declared", "detection", "mitigation", "resolution", "rollback", "reopen")
 
@@ -29,28 +33,28 @@ class Site:
     labels: Mapping[str, str]
     history: dict[str, list[Commit]] = field(default_factory=dict)
     verifier: Verifier | None = None
-    cache: dict[str, Any] = field(default_factory=dict)  # computed once per build
+    # Computed once per build: several pages and the export ask for the same things.
+    verdicts: dict[str, list[Verdict]] = field(default_factory=dict)
+    _sorted: dict[str, list[Record]] = field(default_factory=dict)
+    _links: dict[str, set[str]] | None = None
 
     def records(self, kind: str) -> list[Record]:
         """Readable records of a kind, newest id first."""
-        key = f"records:{kind}"
-        if key not in self.cache:
-            self.cache[key] = sorted((r for r in self.ledger.records.values()
-                                      if r.kind == kind and r.doc is not None),
-                                     key=lambda r: r.id, reverse=True)
-        found: list[Record] = self.cache[key]
-        return found
+        if kind not in self._sorted:
+            self._sorted[kind] = sorted((r for r in self.ledger.records.values()
+                                         if r.kind == kind and r.doc is not None),
+                                        key=lambda r: r.id, reverse=True)
+        return self._sorted[kind]
 
     def linked(self, record: Record) -> list[str]:
         """Records linked to this one from either side (release <-> incident)."""
-        if "links" not in self.cache:
-            links: dict[str, set[str]] = {}
+        if self._links is None:
+            self._links = {}
             for release_id, incidents in incident_links(self.ledger).items():
                 for incident_id in incidents:
-                    links.setdefault(release_id, set()).add(incident_id)
-                    links.setdefault(incident_id, set()).add(release_id)
-            self.cache["links"] = links
-        return sorted(self.cache["links"].get(record.id, ()))
+                    self._links.setdefault(release_id, set()).add(incident_id)
+                    self._links.setdefault(incident_id, set()).add(release_id)
+        return sorted(self._links.get(record.id, ()))
 
     def badge(self, kind: str, value: object) -> Badge:
         shown = text(value)
@@ -161,15 +165,14 @@ def page_of(site: Site, record_id: str) -> str | None:
     return ids.page_path(record_id)
 
 
-def related(site: Site, record: Record, badges: tuple[str, ...]) -> tuple[Related, ...]:
-    """The linked records, each with the badges named (e.g. "severity", "status")."""
+def related(site: Site, record: Record, fields: tuple[str, ...]) -> tuple[Related, ...]:
+    """The linked records, each with a badge per field named ("severity", "status")."""
     out = []
     for other_id in site.linked(record):
         other = site.ledger.records.get(other_id)
         data = other.data if other is not None else {}
-        kinds = {"severity": "sev", "status": "status"}
         out.append(Related(other_id, page_of(site, other_id),
-                           tuple(site.badge(kinds[key], data.get(key)) for key in badges),
+                           tuple(site.badge(BADGE_KINDS[f], data.get(f)) for f in fields),
                            text(data.get("title"))))
     return tuple(out)
 

@@ -47,8 +47,10 @@ def home(site: Site, dora: dict[str, Any]) -> Home:
                  if r.data.get("status") in OPEN_INCIDENT and r.data.get("mode") == "real"]
     groups = [tuple(row for row in open_rows if row.severity == sev) for sev in SEVERITIES]
     upcoming = _upcoming(site)
-    return Home(len(open_rows), len(upcoming), tuple(tile(site, k, dora[k]) for k in HEADLINE),
-                tuple(group for group in groups if group), upcoming, _freezes(site))
+    return Home(open_count=len(open_rows), upcoming_count=len(upcoming),
+                headline=tuple(tile(site, key, dora[key]) for key in HEADLINE),
+                open_by_severity=tuple(group for group in groups if group),
+                upcoming=upcoming, freezes=_freezes(site))
 
 
 def _upcoming(site: Site) -> tuple[ReleaseRow, ...]:
@@ -68,8 +70,9 @@ def _freezes(site: Site) -> tuple[Freeze, ...]:
         if window.end >= site.now and \
                 window.start <= site.now + timedelta(days=FREEZE_NOTICE_DAYS):
             active = window.start <= site.now
-            freezes.append(Freeze(site.labels["freeze_active" if active else "freeze_coming"],
-                                  window.name, when(timefmt.format_time(window.start)),
-                                  when(timefmt.format_time(window.end)), active,
-                                  ", ".join(window.allow)))
+            freezes.append(Freeze(
+                heading=site.labels["freeze_active" if active else "freeze_coming"],
+                name=window.name, start=when(timefmt.format_time(window.start)),
+                end=when(timefmt.format_time(window.end)), active=active,
+                allow=", ".join(window.allow)))
     return tuple(freezes)

@@ -117,22 +117,26 @@ def incident_row(site: Site, record: Record) -> IncidentRow:
     declared = stamps.get("declared_at") or stamps.get("detected_at")
     mode = data.get("mode")
     return IncidentRow(
-        record.id, ids.page_path(record.id), text(data.get("title")),
-        text(data.get("severity")), text(data.get("status")), text(mode), record.id[4:8],
-        texts(data.get("services")), when(declared), text(declared),
-        human(span_minutes(stamps).get("time_to_resolve")),
-        site.badge("sev", data.get("severity")), site.badge("status", data.get("status")),
-        None if mode == "real" else site.badge("mode", mode),
-        site.badge("pm", as_dict(data.get("postmortem")).get("status") or "not_started"))
+        id=record.id, page=ids.page_path(record.id), title=text(data.get("title")),
+        severity=text(data.get("severity")), status=text(data.get("status")), mode=text(mode),
+        year=record.id[4:8], services=texts(data.get("services")),
+        declared=when(declared), declared_sort=text(declared),
+        duration=human(span_minutes(stamps).get("time_to_resolve")),
+        severity_badge=site.badge("sev", data.get("severity")),
+        status_badge=site.badge("status", data.get("status")),
+        mode_badge=None if mode == "real" else site.badge("mode", mode),
+        postmortem_badge=site.badge(
+            "pm", as_dict(data.get("postmortem")).get("status") or "not_started"))
 
 
 def action_items(site: Site, record: Record) -> tuple[ActionItem, ...]:
-    return tuple(ActionItem(record.id, ids.page_path(record.id), text(item.get("id")),
-                            text(item.get("title")), text(item.get("owner")),
-                            text(item.get("due")), text(item.get("ticket")),
-                            site.badge("ai", item.get("status")), item_done(item),
-                            item_overdue(item, site.now.date()))
-                 for item in dicts(record.data.get("action_items")))
+    return tuple(ActionItem(
+        incident=record.id, page=ids.page_path(record.id), id=text(item.get("id")),
+        title=text(item.get("title")), owner=text(item.get("owner")),
+        due=text(item.get("due")), ticket=text(item.get("ticket")),
+        status=site.badge("ai", item.get("status")), done=item_done(item),
+        overdue=item_overdue(item, site.now.date()))
+        for item in dicts(record.data.get("action_items")))
 
 
 def incident_page(site: Site, record: Record) -> IncidentPage:
@@ -142,29 +146,30 @@ def incident_page(site: Site, record: Record) -> IncidentPage:
     postmortem = as_dict(data.get("postmortem"))
     lessons = as_dict(data.get("lessons"))
     return IncidentPage(
-        incident_row(site, record), text(data.get("summary")),
-        tuple(Fact(site.labels[name], human(minutes))
-              for name, minutes in span_minutes(stamps).items() if human(minutes)),
-        text(data.get("duplicate_of")),
-        tuple(Role(text(r.get("role")), text(r.get("person")), when(r.get("assumed_at")))
-              for r in dicts(data.get("roles"))),
-        timeline(record), text(impact.get("summary")),
-        tuple(Fact(site.labels[key], site.yesno(impact[key]))
-              for key in IMPACT_FACTS if impact.get(key) is not None),
-        people(impact.get("regions")),
-        tuple(Fact(str(name), when(value)) for name, value in stamps.items()),
-        site.labels["required" if postmortem.get("required") else "not_required"],
-        text(postmortem.get("due")),
-        record.postmortem.decode("utf-8", "replace") if record.postmortem is not None
-        else None,
-        tuple(Cause(text(c.get("category")), bool(c.get("contributing")),
-                    text(c.get("summary"))) for c in dicts(data.get("root_causes"))),
-        bool(lessons),
-        tuple(LessonGroup(site.labels[key], texts(lessons[key]))
-              for key in LESSONS if lessons.get(key)),
-        action_items(site, record), _close_gate(site, record),
-        signoff_rows(site, record), related(site, record, ("status",)),
-        history(site, record))
+        row=incident_row(site, record), summary=text(data.get("summary")),
+        durations=tuple(Fact(site.labels[name], human(minutes))
+                        for name, minutes in span_minutes(stamps).items() if human(minutes)),
+        duplicate_of=text(data.get("duplicate_of")),
+        roles=tuple(Role(text(r.get("role")), text(r.get("person")), when(r.get("assumed_at")))
+                    for r in dicts(data.get("roles"))),
+        timeline=timeline(record), impact_summary=text(impact.get("summary")),
+        impact=tuple(Fact(site.labels[key], site.yesno(impact[key]))
+                     for key in IMPACT_FACTS if impact.get(key) is not None),
+        regions=people(impact.get("regions")),
+        stamps=tuple(Fact(str(name), when(value)) for name, value in stamps.items()),
+        postmortem_required=site.labels[
+            "required" if postmortem.get("required") else "not_required"],
+        postmortem_due=text(postmortem.get("due")),
+        postmortem_text=None if record.postmortem is None
+        else record.postmortem.decode("utf-8", "replace"),
+        causes=tuple(Cause(text(c.get("category")), bool(c.get("contributing")),
+                           text(c.get("summary"))) for c in dicts(data.get("root_causes"))),
+        has_lessons=bool(lessons),
+        lessons=tuple(LessonGroup(site.labels[key], texts(lessons[key]))
+                      for key in LESSONS if lessons.get(key)),
+        action_items=action_items(site, record), gate=_close_gate(site, record),
+        signoffs=signoff_rows(site, record), related=related(site, record, ("status",)),
+        history=history(site, record))
 
 
 def _close_gate(site: Site, record: Record) -> Matrix | None:

@@ -115,12 +115,16 @@ def release_row(site: Site, record: Record) -> ReleaseRow:
     data = record.data
     window = as_dict(data.get("window"))
     return ReleaseRow(
-        record.id, ids.page_path(record.id), text(data.get("title")), text(data.get("system")),
-        text(data.get("version")), text(data.get("status")), text(data.get("risk")),
-        text(data.get("change_type")), record.id[4:8], when(window.get("start")),
-        text(window.get("start")), when(window.get("end")), text(data.get("requested_by")),
-        site.badge("status", data.get("status")), site.badge("risk", data.get("risk")),
-        site.badge("ct", "emergency") if data.get("change_type") == "emergency" else None)
+        id=record.id, page=ids.page_path(record.id), title=text(data.get("title")),
+        system=text(data.get("system")), version=text(data.get("version")),
+        status=text(data.get("status")), risk=text(data.get("risk")),
+        change_type=text(data.get("change_type")), year=record.id[4:8],
+        start=when(window.get("start")), start_sort=text(window.get("start")),
+        end=when(window.get("end")), requested_by=text(data.get("requested_by")),
+        status_badge=site.badge("status", data.get("status")),
+        risk_badge=site.badge("risk", data.get("risk")),
+        emergency_badge=site.badge("ct", "emergency")
+        if data.get("change_type") == "emergency" else None)
 
 
 def release_page(site: Site, record: Record) -> ReleasePage:
@@ -128,23 +132,33 @@ def release_page(site: Site, record: Record) -> ReleasePage:
     impact, testing = as_dict(data.get("impact")), as_dict(data.get("testing"))
     rollback = as_dict(data.get("rollback"))
     response = as_dict(data.get("emergency_response"))
+    slots = release_slots(record, site.policy)
     return ReleasePage(
-        release_row(site, record), text(data.get("executor")), text(data.get("summary")),
-        matrix(site, evaluate(record, site.policy, release_slots(record, site.policy),
-                              site.verifier)),
-        texts(data.get("changes")), people(impact.get("services")),
-        tuple(Fact(site.labels[key], site.yesno(impact.get(key))) for key in IMPACT_FACTS),
-        text(impact.get("notes")), site.badge("test", testing.get("result")),
-        text(testing.get("summary")), tuple(map(_evidence, as_list(testing.get("evidence")))),
-        text(rollback.get("estimated_minutes")), site.yesno(rollback.get("rehearsed")),
-        text(rollback.get("trigger")), texts(rollback.get("steps")),
-        text(response.get("incident_commander")), people(response.get("oncall")),
-        tuple(Escalation(text(e.get("after_minutes")), text(e.get("contact")),
-                         text(e.get("via"))) for e in dicts(response.get("escalation"))),
-        text(response.get("communication")), texts(response.get("abort_criteria")),
-        _execution(site, data.get("execution")), timeline(record),
-        _review(data.get("review")), related(site, record, ("severity", "status")),
-        signoff_rows(site, record), history(site, record))
+        row=release_row(site, record), executor=text(data.get("executor")),
+        summary=text(data.get("summary")),
+        matrix=matrix(site, evaluate(record, site.policy, slots, site.verifier)),
+        changes=texts(data.get("changes")), impact_services=people(impact.get("services")),
+        impact=tuple(Fact(site.labels[key], site.yesno(impact.get(key)))
+                     for key in IMPACT_FACTS),
+        impact_notes=text(impact.get("notes")),
+        test_result=site.badge("test", testing.get("result")),
+        test_summary=text(testing.get("summary")),
+        evidence=tuple(map(_evidence, as_list(testing.get("evidence")))),
+        rollback_minutes=text(rollback.get("estimated_minutes")),
+        rollback_rehearsed=site.yesno(rollback.get("rehearsed")),
+        rollback_trigger=text(rollback.get("trigger")),
+        rollback_steps=texts(rollback.get("steps")),
+        commander=text(response.get("incident_commander")),
+        oncall=people(response.get("oncall")),
+        escalation=tuple(Escalation(text(e.get("after_minutes")), text(e.get("contact")),
+                                    text(e.get("via")))
+                         for e in dicts(response.get("escalation"))),
+        communication=text(response.get("communication")),
+        abort_criteria=texts(response.get("abort_criteria")),
+        execution=_execution(site, data.get("execution")), timeline=timeline(record),
+        review=_review(data.get("review")),
+        linked=related(site, record, ("severity", "status")),
+        signoffs=signoff_rows(site, record), history=history(site, record))
 
 
 def _evidence(item: object) -> Evidence:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from opsledger.ledger import Record
 from opsledger.signoffs import Evaluation, judge_all, latest
+from opsledger.signoffs import Verdict as Judged
 from opsledger.site.views.base import Badge, Site, people, text, when
 
 
@@ -60,28 +61,30 @@ class Matrix:
 
 
 def verdicts(site: Site, record: Record) -> list[Verdict]:
-    key = f"verdicts:{record.id}"
-    if key not in site.cache:  # the page and the export both ask
+    if record.id not in site.verdicts:  # the page and the export both ask
         judged = judge_all(record, site.policy, site.verifier)
         counting = {id(v) for v in latest(judged).values()}
-        rows = []
-        for verdict in judged:
-            data = verdict.data
-            state = verdict.state
-            if state == "valid" and data.get("decision") == "revoke":
-                state = "revoked"
-            rows.append(Verdict(verdict.signoff.name.role, verdict.signoff.name.person,
-                                data.get("decision"), data.get("at"), data.get("comment"),
-                                state, verdict.reason, id(verdict) not in counting,
-                                "review" if "review" in data else "signature"))
-        site.cache[key] = rows
-    found: list[Verdict] = site.cache[key]
-    return found
+        site.verdicts[record.id] = [_verdict(v, id(v) not in counting) for v in judged]
+    return site.verdicts[record.id]
+
+
+def _verdict(verdict: Judged, superseded: bool) -> Verdict:
+    data = verdict.data
+    state = verdict.state
+    if state == "valid" and data.get("decision") == "revoke":
+        state = "revoked"
+    return Verdict(role=verdict.signoff.name.role, person=verdict.signoff.name.person,
+                   decision=data.get("decision"), at=data.get("at"),
+                   comment=data.get("comment"), state=state, reason=verdict.reason,
+                   superseded=superseded,
+                   evidence="review" if "review" in data else "signature")
 
 
 def signoff_rows(site: Site, record: Record) -> tuple[SignoffRow, ...]:
-    return tuple(SignoffRow(v.role, v.person, text(v.decision), text(v.comment), when(v.at),
-                            site.badge("sig", v.state), v.evidence, v.reason, v.superseded)
+    return tuple(SignoffRow(role=v.role, person=v.person, decision=text(v.decision),
+                            comment=text(v.comment), when=when(v.at),
+                            state=site.badge("sig", v.state), evidence=v.evidence,
+                            reason=v.reason, superseded=v.superseded)
                  for v in verdicts(site, record))
 
 
@@ -91,9 +94,10 @@ def matrix(site: Site, evaluation: Evaluation) -> Matrix:
     for slot in evaluation.slots:
         stale = [person for (role, person), state in states.items()
                  if role == slot.role and state != "valid" and person != slot.person]
-        slots.append(SlotRow(slot.role, slot.person or "",
-                             site.badge("sig", "valid" if slot.person else "missing"),
-                             people(stale), people(slot.candidates) or "-"))
+        slots.append(SlotRow(role=slot.role, person=slot.person or "",
+                             state=site.badge("sig", "valid" if slot.person else "missing"),
+                             not_counted=people(stale),
+                             candidates=people(slot.candidates) or "-"))
     return Matrix(tuple(slots), tuple(Rejection(role, person, site.badge("sig", "rejected"))
                                       for role, person in evaluation.rejected_by),
                   evaluation.met)

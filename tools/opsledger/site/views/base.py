@@ -157,6 +157,11 @@ def human(span: float | None) -> str:
     return f"{minutes // 1440} d {minutes % 1440 // 60} h"
 
 
+def tile(site: Site, key: str, value: object) -> Fact:
+    """A headline number under its label; "-" where there is nothing to measure yet."""
+    return Fact(site.labels[key], "-" if value is None else str(value))
+
+
 def page_of(site: Site, record_id: str) -> str | None:
     """The page of a record that has one (read and validly named), else None."""
     record = site.ledger.records.get(record_id)

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from opsledger import lifecycle, timefmt
-from opsledger.site.views.base import Fact, Site, as_dict, when
+from opsledger.site.views.base import Fact, Site, as_dict, tile, when
 from opsledger.site.views.incident import IncidentRow, incident_row
 from opsledger.site.views.release import ReleaseRow, release_row
 
@@ -36,10 +36,6 @@ class Home:
     open_by_severity: tuple[tuple[IncidentRow, ...], ...]   # most severe first
     upcoming: tuple[ReleaseRow, ...]
     freezes: tuple[Freeze, ...]
-
-
-def tile(site: Site, key: str, value: object) -> Fact:
-    return Fact(site.labels[key], "-" if value is None else str(value))
 
 
 def home(site: Site, dora: dict[str, Any]) -> Home:

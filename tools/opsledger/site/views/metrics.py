@@ -8,8 +8,7 @@ from typing import Any
 
 from opsledger.metrics import SPANS
 from opsledger.site import charts
-from opsledger.site.views.base import Fact, Site
-from opsledger.site.views.home import tile
+from opsledger.site.views.base import Fact, Site, tile
 
 
 @dataclass(frozen=True)

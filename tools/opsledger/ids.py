@@ -30,6 +30,11 @@ def record_dir(record_id: str) -> str:
     return f"{KINDS[kind]}/{record_id}"
 
 
+def page_path(record_id: str) -> str:
+    """The site page of a record, without suffix: it mirrors the record's directory."""
+    return record_dir(record_id)
+
+
 def record_file(record_id: str) -> str:
     kind = kind_of(record_id)
     return f"{record_dir(record_id)}/{kind}.yaml"

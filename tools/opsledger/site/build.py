@@ -15,6 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from importlib import resources
 from multiprocessing import get_context
 from pathlib import Path
@@ -22,18 +23,22 @@ from typing import Any
 
 from opsledger import ids, timefmt
 from opsledger.gitrepo import Commit, GitRepo
-from opsledger.ledger import Record, scan
+from opsledger.ledger import scan
 from opsledger.metrics import compute_for
 from opsledger.problems import FatalError, Problem
 from opsledger.signoffs import Verifier
-from opsledger.site import charts, views
 from opsledger.site.labels import catalog
-from opsledger.site.render import render
+from opsledger.site.render import Linker, render
+from opsledger.site.views import export, indexes
+from opsledger.site.views.base import Site
+from opsledger.site.views.home import home
+from opsledger.site.views.incident import incident_page
+from opsledger.site.views.metrics import metrics
+from opsledger.site.views.release import release_page
 from opsledger.tree import WorkTree
 from opsledger.trust import load_trust
 from opsledger.validate import validate_tree
 
-Linker = Callable[[str], str]
 ASSETS = ("opsledger.css", "opsledger.js", "iframe-worker.js")
 ASSET_DIR = "assets/opsledger"
 
@@ -125,111 +130,48 @@ def generate(root: Path, language: str | None, now: datetime | None = None,
         return out
     out.validate_in_background(root)
     verifier = Verifier(trust.policy)
-    site = views.Site(scan(tree), trust.policy, now or build_time(),
-                      _history(root) if with_history else {}, verifier)
-    labels = catalog(language)
-    _record_pages(out, site, labels)
-    _index_pages(out, site, labels)
+    site = Site(scan(tree), trust.policy, now or build_time(), catalog(language),
+                _history(root) if with_history else {}, verifier)
+    _record_pages(out, site)
+    _index_pages(out, site)
     for name in ASSETS:
         out.files[f"{ASSET_DIR}/{name}"] = resources.files("opsledger.site").joinpath(
             f"assets/{name}").read_bytes()
     return out
 
 
-def _record_pages(out: SiteBuild, site: views.Site, labels: dict[str, str]) -> None:
+def _record_pages(out: SiteBuild, site: Site) -> None:
     for record in [*site.records("incident"), *site.records("release")]:
         if not ids.RECORD_ID.fullmatch(record.id):
             continue  # never a path from an unvalidated name
-        src = f"{ids.KINDS[record.kind]}/{record.id}.md"
-        out.pages[src] = Page(src, record.id, _record_html(site, record, labels))
+        view = incident_page if record.kind == "incident" else release_page
+        _page(out, site, f"{ids.page_path(record.id)}.md", record.id, f"{record.kind}.html",
+              partial(view, site, record))
 
 
-def _record_html(site: views.Site, record: Record, labels: dict[str, str]) -> \
-        Callable[[Linker], str]:
-    def html(link: Linker) -> str:
-        if record.kind == "incident":
-            return render("incident.html", labels, link, **views.incident_page(site, record))
-        return render("release.html", labels, link, **views.release_page(site, record))
-    return html
+def _page(out: SiteBuild, site: Site, src: str, title: str, template: str,
+          view: Callable[[], object]) -> None:
+    """A page whose view is computed when MkDocs asks for its HTML."""
+    out.pages[src] = Page(src, title, lambda link: render(template, site.labels, link, view()))
 
 
-def _filters(rows: list[dict[str, Any]], keys: dict[str, str]) -> dict[str, list[str]]:
-    found: dict[str, set[str]] = {label: set() for label in keys}
-    for row in rows:
-        for label, key in keys.items():
-            values = row[key] if isinstance(row[key], list) else [row[key]]
-            found[label].update(str(v) for v in values if v is not None)
-    return {label: sorted(values) for label, values in found.items()}
-
-
-def _index_pages(out: SiteBuild, site: views.Site, labels: dict[str, str]) -> None:
-    incidents = [views.incident_row(r) for r in site.records("incident")]
-    releases = [views.release_row(r) for r in site.records("release")]
+def _index_pages(out: SiteBuild, site: Site) -> None:
     numbers = compute_for(site.ledger)
-
-    def page(src: str, label: str, template: str, **context: Any) -> None:
-        out.pages[src] = Page(src, labels[label],
-                              lambda link: render(template, labels, link, **context))
-
-    page("incidents/index.md", "incidents", "incidents.html", rows=incidents,
-         filters=_filters(incidents, {"severity": "severity", "status": "status",
-                                      "service": "services", "year": "year", "mode": "mode"}))
-    page("releases/index.md", "releases", "releases.html", rows=releases,
-         filters=_filters(releases, {"status": "status", "risk": "risk", "system": "system",
-                                     "year": "year"}))
-    page("releases/calendar.md", "calendar", "calendar.html", weeks=views.calendar(site))
-    page("postmortems.md", "postmortems", "postmortems.html",
-         rows=[row for row in incidents if row["has_postmortem"] or
-               row["postmortem"] not in (None, "not_started")])
-    page("action-items.md", "action_items", "board.html", columns=views.board(site))
-    page("metrics.md", "metrics", "metrics.html", dora=numbers["dora"],
-         by_severity=numbers["incidents"]["by_severity"], spans=list(views.SPANS),
-         charts=_charts(numbers, labels))
-    home = views.home(site, numbers["dora"])
-    out.home = lambda link: render("home.html", labels, link, **home)
-    _export(out, site, numbers)
-
-
-def _charts(numbers: dict[str, Any], labels: dict[str, str]) -> dict[str, str]:
-    per_month = numbers["incidents"]["per_month"]
-    months = list(per_month)
-    severities = sorted({sev for counts in per_month.values() for sev in counts})
-    by_severity = numbers["incidents"]["by_severity"]
-    spans = list(views.SPANS)
-    deploys = numbers["deploys_by_month"]
-    over_time = {}
-    for span, by_month in numbers["mttx_by_month"].items():
-        over_time[f"over_time_{span}"] = charts.lines(
-            f"{labels[span]}: {labels['by_month']}", list(by_month),
-            {sev: [by_month[m].get(sev) for m in by_month] for sev in severities})
-    return {**over_time,
-        "per_month": charts.bars(labels["incidents_per_month"], months, {
-            sev: [float(per_month[m].get(sev, 0)) for m in months] for sev in severities}),
-        "mttx": charts.bars(labels["time_to"], list(by_severity), {
-            labels[span]: [float(by_severity[sev].get(span, {}).get("median_minutes", 0))
-                           for sev in by_severity] for span in spans}, stacked=False),
-        "deploys": charts.bars(labels["deploys_per_month"], list(deploys), {
-            "ok": [float(v["ok"]) for v in deploys.values()],
-            "failed": [float(v["failed"]) for v in deploys.values()]}),
-    }
-
-
-def _export(out: SiteBuild, site: views.Site, numbers: dict[str, Any]) -> None:
-    for kind, name in (("incident", "incidents"), ("release", "releases")):
-        items = []
-        for record in site.records(kind):
-            item = dict(record.data)
-            if record.postmortem is not None:
-                item["postmortem_md"] = record.postmortem.decode("utf-8", "replace")
-            item["signoffs"] = [{k: row[k] for k in ("role", "person", "decision", "at",
-                                                     "state", "superseded")}
-                                for row in views.signoff_rows(site, record)]
-            items.append(item)
-        out.files[f"api/{name}.json"] = _json(items)
+    for src, label, template, view in (
+            ("incidents/index.md", "incidents", "incidents.html", indexes.incident_index),
+            ("releases/index.md", "releases", "releases.html", indexes.release_index),
+            ("releases/calendar.md", "calendar", "calendar.html", indexes.calendar),
+            ("postmortems.md", "postmortems", "postmortems.html", indexes.postmortems),
+            ("action-items.md", "action_items", "board.html", indexes.board)):
+        _page(out, site, src, site.labels[label], template, partial(view, site))
+    _page(out, site, "metrics.md", site.labels["metrics"], "metrics.html",
+          partial(metrics, site, numbers))
+    front = home(site, numbers["dora"])
+    out.home = lambda link: render("home.html", site.labels, link, front)
+    for kind, name in export.FILES.items():
+        out.files[f"api/{name}.json"] = _json(export.records(site, kind))
     out.files["api/metrics.json"] = _json(numbers)
-    out.files["api/index.json"] = _json({
-        "generated_at": timefmt.format_time(site.now), "incidents": "incidents.json",
-        "releases": "releases.json", "metrics": "metrics.json"})
+    out.files["api/index.json"] = _json(export.index(site))
 
 
 def _json(value: Any) -> bytes:

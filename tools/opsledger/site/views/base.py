@@ -1,0 +1,194 @@
+"""The ledger as the views see it, and the small pieces every page shares."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from opsledger import ids
+from opsledger.gitrepo import Commit
+from opsledger.ledger import Ledger, Record
+from opsledger.metrics import incident_links
+from opsledger.policy import Policy
+from opsledger.signoffs import Verifier
+
+if TYPE_CHECKING:
+    from opsledger.site.views.signoffs import Verdict
+
+_SLUG = re.compile(r"[^a-z0-9]+")
+_TIME = re.compile(r"(\d{4}-\d\d-\d\d)T(\d\d:\d\d)(?::\d\d(?:\.\d+)?)?(Z|[+-]\d\d:\d\d)")
+BADGE_KINDS = {"severity": "sev", "status": "status"}  # record field -> badge CSS kind
+# Timeline events the page highlights even when nobody marked them important.
+MARKED_EVENTS = ("declared", "detection", "mitigation", "resolution", "rollback", "reopen")
+
+
+@dataclass
+class Site:
+    ledger: Ledger
+    policy: Policy
+    now: datetime
+    labels: Mapping[str, str]
+    history: dict[str, list[Commit]] = field(default_factory=dict)
+    verifier: Verifier | None = None
+    # Computed once per build: several pages and the export ask for the same things.
+    verdicts: dict[str, list[Verdict]] = field(default_factory=dict)
+    _sorted: dict[str, list[Record]] = field(default_factory=dict)
+    _links: dict[str, set[str]] | None = None
+
+    def records(self, kind: str) -> list[Record]:
+        """Readable records of a kind, newest id first."""
+        if kind not in self._sorted:
+            self._sorted[kind] = sorted((r for r in self.ledger.records.values()
+                                         if r.kind == kind and r.doc is not None),
+                                        key=lambda r: r.id, reverse=True)
+        return self._sorted[kind]
+
+    def linked(self, record: Record) -> list[str]:
+        """Records linked to this one from either side (release <-> incident)."""
+        if self._links is None:
+            self._links = {}
+            for release_id, incidents in incident_links(self.ledger).items():
+                for incident_id in incidents:
+                    self._links.setdefault(release_id, set()).add(incident_id)
+                    self._links.setdefault(incident_id, set()).add(release_id)
+        return sorted(self._links.get(record.id, ()))
+
+    def badge(self, kind: str, value: object) -> Badge:
+        shown = text(value)
+        return Badge(f"ol-{kind}-{slug(shown)}", self.labels.get(shown, shown))
+
+    def yesno(self, value: object) -> str:
+        if value is True or value is False:
+            return self.labels["yes" if value else "no"]
+        return text(value)
+
+
+@dataclass(frozen=True)
+class Badge:
+    css: str     # ol-<kind>-<slug>: only [a-z0-9-], whatever the record says
+    label: str
+
+
+@dataclass(frozen=True)
+class Fact:
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Related:
+    """Another record named by this one; `page` is None when there is no page to link."""
+    id: str
+    page: str | None
+    badges: tuple[Badge, ...]
+    title: str
+
+
+@dataclass(frozen=True)
+class Event:
+    when: str
+    type: str
+    text: str    # Markdown
+    by: str
+    important: bool
+    highlight: bool
+
+
+@dataclass(frozen=True)
+class CommitRow:
+    when: str
+    author: str
+    sha: str
+    subject: str
+
+
+def text(value: object) -> str:
+    """A record value as the page prints it; nothing at all for a missing one."""
+    return "" if value is None else str(value)
+
+
+def texts(value: object) -> tuple[str, ...]:
+    return tuple(text(item) for item in as_list(value))
+
+
+def people(value: object) -> str:
+    return ", ".join(texts(value))
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def dicts(value: Any) -> list[dict[str, Any]]:
+    return [item for item in as_list(value) if isinstance(item, dict)]
+
+
+def slug(value: str) -> str:
+    """A CSS class suffix from a value: only [a-z0-9-] survives."""
+    return _SLUG.sub("-", value.lower()).strip("-")[:40] or "unknown"
+
+
+def when(value: object) -> str:
+    """2026-06-16T06:26:00+00:00 -> 2026-06-16 06:26 +00:00 (and anything else as is)."""
+    shown = str(value or "")
+    match = _TIME.fullmatch(shown)
+    if not match:
+        return shown
+    offset = "UTC" if match.group(3) == "Z" else match.group(3)
+    return f"{match.group(1)} {match.group(2)} {offset}"
+
+
+def human(span: float | None) -> str:
+    """Minutes as people read a duration; "" for none (or a negative one)."""
+    if span is None or span < 0:
+        return ""
+    minutes = int(span)
+    if minutes < 120:
+        return f"{minutes} min"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h {minutes % 60:02d} min"
+    return f"{minutes // 1440} d {minutes % 1440 // 60} h"
+
+
+def tile(site: Site, key: str, value: object) -> Fact:
+    """A headline number under its label; "-" where there is nothing to measure yet."""
+    return Fact(site.labels[key], "-" if value is None else str(value))
+
+
+def page_of(site: Site, record_id: str) -> str | None:
+    """The page of a record that has one (read and validly named), else None."""
+    record = site.ledger.records.get(record_id)
+    if record is None or ids.kind_of(record_id) is None:
+        return None
+    return ids.page_path(record_id)
+
+
+def related(site: Site, record: Record, fields: tuple[str, ...]) -> tuple[Related, ...]:
+    """The linked records, each with a badge per field named ("severity", "status")."""
+    out = []
+    for other_id in site.linked(record):
+        other = site.ledger.records.get(other_id)
+        data = other.data if other is not None else {}
+        out.append(Related(other_id, page_of(site, other_id),
+                           tuple(site.badge(BADGE_KINDS[f], data.get(f)) for f in fields),
+                           text(data.get("title"))))
+    return tuple(out)
+
+
+def timeline(record: Record) -> tuple[Event, ...]:
+    return tuple(Event(when(e.get("at")), text(e.get("type")), text(e.get("text")),
+                       text(e.get("by")), bool(e.get("important")),
+                       bool(e.get("important")) or e.get("type") in MARKED_EVENTS)
+                 for e in dicts(record.data.get("timeline")))
+
+
+def history(site: Site, record: Record) -> tuple[CommitRow, ...]:
+    return tuple(CommitRow(when(c.time), c.author, c.sha[:12], c.subject)
+                 for c in site.history.get(record.id, []))

@@ -1,0 +1,139 @@
+"""The index pages: incidents, releases, postmortems, the release calendar, the board."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import TypeVar
+
+from opsledger import timefmt
+from opsledger.site.views.base import Site, as_dict
+from opsledger.site.views.incident import ActionItem, IncidentRow, action_items, incident_row
+from opsledger.site.views.release import ReleaseRow, release_row
+
+BOARD = ("overdue", "open", "done")
+Row = TypeVar("Row", IncidentRow, ReleaseRow)
+
+
+@dataclass(frozen=True)
+class Filter:
+    key: str                  # the row's data-<key> attribute it filters on
+    label: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class IncidentIndex:
+    filters: tuple[Filter, ...]
+    rows: tuple[IncidentRow, ...]
+
+
+@dataclass(frozen=True)
+class ReleaseIndex:
+    filters: tuple[Filter, ...]
+    rows: tuple[ReleaseRow, ...]
+
+
+@dataclass(frozen=True)
+class Postmortems:
+    rows: tuple[IncidentRow, ...]
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    day: str
+    release: ReleaseRow
+
+
+@dataclass(frozen=True)
+class Week:
+    monday: str
+    current: bool
+    freezes: tuple[str, ...]
+    releases: tuple[CalendarEntry, ...]
+
+
+@dataclass(frozen=True)
+class Calendar:
+    weeks: tuple[Week, ...]
+
+
+@dataclass(frozen=True)
+class Lane:
+    key: str
+    label: str
+    items: tuple[ActionItem, ...]
+
+
+@dataclass(frozen=True)
+class Board:
+    lanes: tuple[Lane, ...]
+
+
+def _filter(site: Site, key: str, rows: Iterable[Row],
+                 values: Callable[[Row], Iterable[str]]) -> Filter:
+    found = {value for row in rows for value in values(row) if value}
+    return Filter(key, site.labels[key], tuple(sorted(found)))
+
+
+def incident_index(site: Site) -> IncidentIndex:
+    rows = tuple(incident_row(site, r) for r in site.records("incident"))
+    return IncidentIndex((
+        _filter(site, "severity", rows, lambda r: [r.severity]),
+        _filter(site, "status", rows, lambda r: [r.status]),
+        _filter(site, "service", rows, lambda r: r.services),
+        _filter(site, "year", rows, lambda r: [r.year]),
+        _filter(site, "mode", rows, lambda r: [r.mode])), rows)
+
+
+def release_index(site: Site) -> ReleaseIndex:
+    rows = tuple(release_row(site, r) for r in site.records("release"))
+    return ReleaseIndex((
+        _filter(site, "status", rows, lambda r: [r.status]),
+        _filter(site, "risk", rows, lambda r: [r.risk]),
+        _filter(site, "system", rows, lambda r: [r.system]),
+        _filter(site, "year", rows, lambda r: [r.year])), rows)
+
+
+def postmortems(site: Site) -> Postmortems:
+    """Incidents with a postmortem written or under way."""
+    return Postmortems(tuple(
+        incident_row(site, r) for r in site.records("incident")
+        if r.postmortem is not None or
+        as_dict(r.data.get("postmortem")).get("status") not in (None, "not_started")))
+
+
+def calendar(site: Site) -> Calendar:
+    """Releases grouped by the ISO week their window starts in, newest week first."""
+    weeks: dict[date, list[CalendarEntry]] = defaultdict(list)
+    for record in site.records("release"):
+        row = release_row(site, record)
+        start = timefmt.parse_or_none(as_dict(record.data.get("window")).get("start"))
+        if start is not None:
+            monday = (start - timedelta(days=start.weekday())).date()
+            weeks[monday].append(CalendarEntry(start.strftime("%a %d %b %H:%M"), row))
+    this_week = (site.now - timedelta(days=site.now.weekday())).date()
+    freezes = site.policy.freeze_windows()
+    for window in freezes:  # a frozen week shows even when nothing is planned in it
+        day = window.start.date() - timedelta(days=window.start.weekday())
+        while day <= window.end.date():
+            weeks.setdefault(day, [])
+            day += timedelta(days=7)
+    return Calendar(tuple(
+        Week(monday.isoformat(), monday == this_week,
+             tuple(w.name for w in freezes if w.start.date() < monday + timedelta(days=7)
+                   and w.end.date() >= monday),
+             tuple(sorted(entries, key=lambda e: e.release.start_sort)))
+        for monday, entries in sorted(weeks.items(), reverse=True)))
+
+
+def board(site: Site) -> Board:
+    lanes: dict[str, list[ActionItem]] = {key: [] for key in BOARD}
+    for record in site.records("incident"):
+        for item in action_items(site, record):
+            lanes["done" if item.done else "overdue" if item.overdue else "open"].append(item)
+    return Board(tuple(Lane(key, site.labels[f"{key}_items"],
+                            tuple(sorted(items, key=lambda i: i.due)))
+                       for key, items in lanes.items()))

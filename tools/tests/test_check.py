@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
-from conftest import GitLedger
+from conftest import REPO, GitLedger, run_check
 
 from opsledger.cli import main
 
 INC3 = "incidents/INC-2026-0003/incident.yaml"
 REL6 = "releases/REL-2026-0006/release.yaml"
 REL4 = "releases/REL-2026-0004/release.yaml"
-
-
-def run_check(capsys: pytest.CaptureFixture[str], base: str, *extra: str) -> tuple[int, str]:
-    code = main(["check", "--base", base, "--now", "2026-11-27T12:00:00+00:00", *extra])
-    captured = capsys.readouterr()
-    return code, captured.out + captured.err
 
 
 def test_emergency_change_may_start_from_draft(ledger: GitLedger,
@@ -178,8 +174,21 @@ def test_shallow_clone_says_how_to_fix(ledger: GitLedger, tmp_path: object,
     assert "fetch-depth: 0" in err and "git fetch --unshallow" in err
 
 
-def test_not_a_repository_and_bad_revision(tmp_path: object, ledger: GitLedger,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_not_a_repository(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                          monkeypatch: pytest.MonkeyPatch) -> None:
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    shutil.copy2(REPO / "opsledger.yaml", plain / "opsledger.yaml")  # a ledger, but no .git
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))  # git must not look above it
+    monkeypatch.chdir(plain)
+    assert main(["check", "--base", "main"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (f"opsledger: error: {plain} is not inside a git repository; "
+                            "run opsledger in a clone of the ledger\n")
+
+
+def test_bad_revision(ledger: GitLedger, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "--base", "no-such-branch"]) == 2
     assert "revision 'no-such-branch' not found" in capsys.readouterr().err
     assert main(["check", "--base", "--output=x"]) == 2

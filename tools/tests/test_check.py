@@ -113,6 +113,35 @@ def test_implementing_outside_window_and_in_freeze(ledger: GitLedger,
     assert "OL210" in out and "freeze window 'year-end'" in out
 
 
+def test_id_changed(ledger: GitLedger, capsys: pytest.CaptureFixture[str]) -> None:
+    base = ledger.git("rev-parse", "HEAD")
+    ledger.edit(INC3, "id: INC-2026-0003", "id: INC-2026-0009")
+    ledger.commit("renumber", who="bob")
+    code, out = run_check(capsys, base)
+    assert code == 1
+    assert (f"{INC3}:1:5: error OL202: INC-2026-0003: id changed from 'INC-2026-0003'; "
+            "ids never change\n") in out
+    assert f"{INC3}:1:5: error OL110:" in out  # and the head alone is invalid too
+
+
+def test_reopen_needs_a_reason(ledger: GitLedger, capsys: pytest.CaptureFixture[str]) -> None:
+    inc2 = "incidents/INC-2026-0002/incident.yaml"
+    base = ledger.git("rev-parse", "HEAD")
+    ledger.edit(inc2, "status: resolved", "status: investigating")
+    ledger.commit("reopen", who="bob")
+    code, out = run_check(capsys, base)
+    assert code == 1
+    assert (f"{inc2}:9:9: error OL212: INC-2026-0002: reopening needs a `reopen` timeline "
+            "event giving the reason (opsledger status ... --note REASON)\n") in out
+    ledger.edit(inc2, "postmortem to follow., by: dave}\n", "postmortem to follow., by: dave}\n"
+                "  - {at: 2026-10-15T09:00:00-04:00, type: reopen, text: Login latency is back., "
+                "by: judy}\n")
+    ledger.commit("say why", who="bob")
+    code, out = run_check(capsys, base)
+    assert "OL212" not in out
+    assert "OL303: INC-2026-0002: reopening: missing sign-off: incident_commander" in out
+
+
 def test_trust_root_and_records_together(ledger: GitLedger,
                                          capsys: pytest.CaptureFixture[str]) -> None:
     base = ledger.git("rev-parse", "HEAD")

@@ -248,7 +248,9 @@ def test_pull_request_reviews_as_evidence(submitted: GitLedger, keys: dict[str, 
     good = {"id": 901, "user": {"login": "carol-c"}, "state": "APPROVED", "commit_id": head}
     assert with_reviews([good])[0] == 0
     code, out = with_reviews([{**good, "commit_id": "0" * 40}])
-    assert code == 1 and "not the head" in out
+    assert code == 1
+    assert (f"{REL4}/signoffs/qa--carol.yaml:8:3: error OL306: forged or unverifiable sign-off: "
+            f"review 901 approved commit 000000000000, not the head {head[:12]}\n") in out
     code, out = with_reviews([{**good, "user": {"login": "mallory"}}])
     assert code == 1 and "is by 'mallory', not carol's GitHub login 'carol-c'" in out
     code, out = with_reviews([{**good, "state": "COMMENTED"}])
@@ -264,3 +266,13 @@ def test_sign_refusals(keyed: GitLedger, keys: dict[str, Path],
     assert "is not registered for carol" in capsys.readouterr().err
     assert main(["sign", "../../etc", "--role", "qa"]) == 2
     assert not list(keyed.root.glob("releases/REL-2026-0004/signoffs/*"))
+
+
+def test_decisions_numbered_without_gaps(ledger: GitLedger,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    signoffs = f"{REL4}/signoffs"
+    ledger.write(f"{signoffs}/qa--carol--3.yaml", ledger.read(f"{signoffs}/qa--carol.yaml"))
+    assert main(["validate"]) == 1
+    assert capsys.readouterr().out == (
+        f"{signoffs}: error OL308: qa--carol: decisions must be numbered 1, 2, 3... without gaps "
+        "(found [1, 3])\n15 records: 1 problem\n")

@@ -1,4 +1,6 @@
-"""Stable problem codes. The README's reference table is generated from this list."""
+"""Stable problem codes, the source of truth for the README's "Problem codes" table:
+`python -m opsledger.codes` prints that table as Markdown, to replace the README's after a
+change here (tools/tests/test_codes.py fails while the two differ)."""
 
 CODES: dict[str, str] = {
     "OL001": "file cannot be read: too large, not UTF-8, or has a byte-order mark",
@@ -56,3 +58,23 @@ CODES: dict[str, str] = {
     "OL307": "sign-off evidence of a kind the policy does not accept",
     "OL308": "sign-off files out of sequence",
 }
+
+
+def markdown_table() -> str:
+    """The README's table: one row per code, in the order above."""
+    rows = ["| code | meaning |", "|---|---|"]
+    rows += [f"| `{code}` | {_markdown_cell(meaning)} |" for code, meaning in CODES.items()]
+    return "\n".join(rows) + "\n"
+
+
+def _markdown_cell(text: str) -> str:
+    # Outside `code spans` <role> would be read as an HTML tag and vanish when rendered; a bare
+    # | ends a table cell even inside a code span (GitHub's table rules).
+    parts = text.split("`")
+    for index in range(0, len(parts), 2):
+        parts[index] = parts[index].replace("<", "&lt;").replace(">", "&gt;")
+    return "`".join(parts).replace("|", "\\|")
+
+
+if __name__ == "__main__":
+    print(markdown_table(), end="")

@@ -11,6 +11,7 @@ from opsledger import ids
 from opsledger.gitrepo import GitRepo
 from opsledger.ledger import POLICY_FILE, scan
 from opsledger.problems import Problem, ordered
+from opsledger.rules import linked_ids
 from opsledger.signoffs import Verifier
 from opsledger.transitions import Change, check_change, deleted
 from opsledger.tree import CommitTree
@@ -50,13 +51,19 @@ def check_commits(repo: GitRepo, trust_commit: str | None, old: str | None, new:
     if not names:
         return problems + trust.problems, 0
     verifier = Verifier(trust.policy, reviews, new) if trust.policy else None
-    head_ledger, head_problems = validate_tree(CommitTree(repo, new), trust, names, verifier)
-    problems += head_problems
     base_ledger = scan(CommitTree(repo, old), names)
+    # The PR answers for everything `validate` says of the records it touches and of every
+    # record linked to or from them (a one-sided link breaks the record on the other end).
+    linked = linked_ids(scan(CommitTree(repo, new), names)) | linked_ids(base_ledger)
+    head_ledger, head_problems = validate_tree(CommitTree(repo, new), trust, names | linked,
+                                               verifier)
+    problems += head_problems
     problems += [deleted(old_record) for record_id, old_record in base_ledger.records.items()
                  if record_id not in head_ledger.records]
     if trust.policy is not None:
         for record_id, after in head_ledger.records.items():
+            if record_id not in names:
+                continue
             before = base_ledger.records.get(record_id)
             if before is None and bootstrap:
                 continue  # records imported with the ledger itself

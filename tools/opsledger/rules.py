@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from opsledger import lifecycle, timefmt
+from opsledger import ids, lifecycle, timefmt
 from opsledger.fieldpath import dotted as _dotted
 from opsledger.fieldpath import get as _get
 from opsledger.ledger import Ledger, Record
@@ -76,10 +76,23 @@ def roles_exist(record: Record, ctx: Context) -> Iterator[Problem]:
                            "opsledger.yaml")
 
 
+LINK_FIELDS = {"related_releases": ("release", "OL123"),
+               "related_incidents": ("incident", "OL124"), "duplicate_of": ("incident", "OL124")}
+
+
+def linked_ids(ledger: Ledger) -> set[str]:
+    """Every well-formed record id the ledger's loaded records link to."""
+    found: set[str] = set()
+    for record in ledger.records.values():
+        for field in LINK_FIELDS:
+            value = record.data.get(field)
+            targets = value if isinstance(value, list) else [value]
+            found.update(t for t in targets if isinstance(t, str) and ids.kind_of(t))
+    return found
+
+
 def links_exist(record: Record, ctx: Context) -> Iterator[Problem]:
-    fields = {"related_releases": ("release", "OL123"), "related_incidents": ("incident", "OL124"),
-              "duplicate_of": ("incident", "OL124")}
-    for field, (kind, code) in fields.items():
+    for field, (kind, code) in LINK_FIELDS.items():
         value = record.data.get(field)
         targets = value if isinstance(value, list) else [value] if value else []
         for index, target in enumerate(targets):
@@ -93,7 +106,9 @@ def links_exist(record: Record, ctx: Context) -> Iterator[Problem]:
 
 def _reciprocal(record: Record, ctx: Context, key: Key, field: str,
                 target: str) -> Iterator[Problem]:
-    back = {"related_releases": "related_incidents", "related_incidents": "related_releases"}
+    # Only a release's link must be returned: an approved release is frozen, so the incident
+    # it caused links to it from the incident's side alone.
+    back = {"related_incidents": "related_releases"}
     other = ctx.ledger.records.get(target)
     if field in back and other is not None and other.doc is not None and \
             record.id not in (other.data.get(back[field]) or []):

@@ -1,4 +1,6 @@
-"""Test fixtures: throwaway ledgers in real git repositories, committed by different people."""
+"""Test fixtures: throwaway ledgers in real git repositories, committed by different people;
+the built sites the site and browser tests share; and the one switch that rewrites expected
+output files (UPDATE_GOLDEN=1), after which the diff is reviewed like any other change."""
 
 from __future__ import annotations
 
@@ -10,10 +12,29 @@ from pathlib import Path
 
 import pytest
 
+from opsledger.cli import main
+
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = ("opsledger.yaml", "schemas", "releases", "incidents")
 PEOPLE = {"alice": "alice@example.com", "bob": "bob@example.com", "carol": "carol@example.com",
           "mallory": "mallory@example.net"}
+NOW = "2026-11-27T12:00:00+00:00"  # the sample ledger's "today"
+UPDATE_GOLDEN = os.environ.get("UPDATE_GOLDEN") == "1"
+
+
+def expect_golden(expected: Path, actual: str) -> None:
+    """`actual` must equal the file's text; UPDATE_GOLDEN=1 first rewrites the file with it."""
+    if UPDATE_GOLDEN:
+        expected.parent.mkdir(parents=True, exist_ok=True)
+        expected.write_text(actual)
+    assert actual == expected.read_text(), f"{expected.name} changed; UPDATE_GOLDEN=1 to accept"
+
+
+def run_check(capsys: pytest.CaptureFixture[str], base: str, *extra: str) -> tuple[int, str]:
+    """`opsledger check --base BASE` at NOW; the exit code and everything it printed."""
+    code = main(["check", "--base", base, "--now", NOW, *extra])
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
 
 
 @pytest.fixture(autouse=True)
@@ -120,3 +141,20 @@ def keyed(ledger: GitLedger, keys: dict[str, Path]) -> GitLedger:
         shutil.rmtree(directory)
     ledger.commit("Session keys", who="heidi", date="2026-11-02T10:00:00+00:00")
     return ledger
+
+
+# The site fixtures import sitebuild inside the function: sitebuild itself imports this module.
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample ledger's site, built once with `mkdocs build --strict`; its public/."""
+    from sitebuild import build_sample
+
+    return build_sample(tmp_path_factory.mktemp("site"))
+
+
+@pytest.fixture(scope="session")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site of a ledger whose every text field carries hostile payloads; its public/."""
+    from sitebuild import build_hostile
+
+    return build_hostile(tmp_path_factory.mktemp("hostile"))

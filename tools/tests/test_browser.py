@@ -10,8 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sitebuild import build_sample
-from test_site_hostile import hostile  # noqa: F401 -- the fixture, shared
 
 SHOTS = Path(__file__).parent / "screenshots"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -65,11 +63,6 @@ def browser() -> Iterator[Any]:
         launched.close()
 
 
-@pytest.fixture(scope="module")
-def public(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_sample(tmp_path_factory.mktemp("browser"))
-
-
 @pytest.fixture
 def watched(browser: Any) -> Iterator[Watched]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -85,16 +78,16 @@ def watched(browser: Any) -> Iterator[Watched]:
     ("releases/calendar.html", "calendar", "Week of"),
     ("action-items.html", "action-items", "overdue"),
 ])
-def test_pages_load_offline_without_errors(public: Path, watched: Watched, page: str,
+def test_pages_load_offline_without_errors(built: Path, watched: Watched, page: str,
                                            shot: str, expect: str) -> None:
-    watched.open(public / page, shot)
+    watched.open(built / page, shot)
     assert expect in watched.page.content()
     assert watched.errors == []
     assert watched.outside == []
 
 
-def test_filter_and_sort_the_incident_index(public: Path, watched: Watched) -> None:
-    watched.open(public / "incidents" / "index.html", "incidents")
+def test_filter_and_sort_the_incident_index(built: Path, watched: Watched) -> None:
+    watched.open(built / "incidents" / "index.html", "incidents")
     rows = watched.page.locator("#incidents tbody tr")
     assert rows.count() == 5
     watched.page.select_option('select[data-ol-key="severity"]', "SEV2")
@@ -106,8 +99,8 @@ def test_filter_and_sort_the_incident_index(public: Path, watched: Watched) -> N
     assert watched.errors == [] and watched.outside == []
 
 
-def test_search_finds_a_record_from_disk(public: Path, watched: Watched) -> None:
-    watched.open(public / "index.html", "search")
+def test_search_finds_a_record_from_disk(built: Path, watched: Watched) -> None:
+    watched.open(built / "index.html", "search")
     watched.page.click(".md-search__input")
     watched.page.keyboard.type("tokenisation")  # Material listens to key events
     results = watched.page.locator(".md-search-result__item")
@@ -117,7 +110,7 @@ def test_search_finds_a_record_from_disk(public: Path, watched: Watched) -> None
     assert watched.errors == [] and watched.outside == []
 
 
-def test_hostile_record_runs_nothing(hostile: Path, watched: Watched) -> None:  # noqa: F811
+def test_hostile_record_runs_nothing(hostile: Path, watched: Watched) -> None:
     for page in ("incidents/INC-2026-0003.html", "releases/REL-2026-0006.html",
                  "incidents/index.html", "index.html"):
         watched.open(hostile / page, "hostile-" + page.replace("/", "-").replace(".html", ""))

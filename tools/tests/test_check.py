@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
-from conftest import GitLedger
+from conftest import REPO, GitLedger, run_check
 
 from opsledger.cli import main
 
 INC3 = "incidents/INC-2026-0003/incident.yaml"
 REL6 = "releases/REL-2026-0006/release.yaml"
 REL4 = "releases/REL-2026-0004/release.yaml"
-
-
-def run_check(capsys: pytest.CaptureFixture[str], base: str, *extra: str) -> tuple[int, str]:
-    code = main(["check", "--base", base, "--now", "2026-11-27T12:00:00+00:00", *extra])
-    captured = capsys.readouterr()
-    return code, captured.out + captured.err
 
 
 def test_emergency_change_may_start_from_draft(ledger: GitLedger,
@@ -117,6 +113,35 @@ def test_implementing_outside_window_and_in_freeze(ledger: GitLedger,
     assert "OL210" in out and "freeze window 'year-end'" in out
 
 
+def test_id_changed(ledger: GitLedger, capsys: pytest.CaptureFixture[str]) -> None:
+    base = ledger.git("rev-parse", "HEAD")
+    ledger.edit(INC3, "id: INC-2026-0003", "id: INC-2026-0009")
+    ledger.commit("renumber", who="bob")
+    code, out = run_check(capsys, base)
+    assert code == 1
+    assert (f"{INC3}:1:5: error OL202: INC-2026-0003: id changed from 'INC-2026-0003'; "
+            "ids never change\n") in out
+    assert f"{INC3}:1:5: error OL110:" in out  # and the head alone is invalid too
+
+
+def test_reopen_needs_a_reason(ledger: GitLedger, capsys: pytest.CaptureFixture[str]) -> None:
+    inc2 = "incidents/INC-2026-0002/incident.yaml"
+    base = ledger.git("rev-parse", "HEAD")
+    ledger.edit(inc2, "status: resolved", "status: investigating")
+    ledger.commit("reopen", who="bob")
+    code, out = run_check(capsys, base)
+    assert code == 1
+    assert (f"{inc2}:9:9: error OL212: INC-2026-0002: reopening needs a `reopen` timeline "
+            "event giving the reason (opsledger status ... --note REASON)\n") in out
+    ledger.edit(inc2, "postmortem to follow., by: dave}\n", "postmortem to follow., by: dave}\n"
+                "  - {at: 2026-10-15T09:00:00-04:00, type: reopen, text: Login latency is back., "
+                "by: judy}\n")
+    ledger.commit("say why", who="bob")
+    code, out = run_check(capsys, base)
+    assert "OL212" not in out
+    assert "OL303: INC-2026-0002: reopening: missing sign-off: incident_commander" in out
+
+
 def test_trust_root_and_records_together(ledger: GitLedger,
                                          capsys: pytest.CaptureFixture[str]) -> None:
     base = ledger.git("rev-parse", "HEAD")
@@ -178,8 +203,21 @@ def test_shallow_clone_says_how_to_fix(ledger: GitLedger, tmp_path: object,
     assert "fetch-depth: 0" in err and "git fetch --unshallow" in err
 
 
-def test_not_a_repository_and_bad_revision(tmp_path: object, ledger: GitLedger,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_not_a_repository(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                          monkeypatch: pytest.MonkeyPatch) -> None:
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    shutil.copy2(REPO / "opsledger.yaml", plain / "opsledger.yaml")  # a ledger, but no .git
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))  # git must not look above it
+    monkeypatch.chdir(plain)
+    assert main(["check", "--base", "main"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (f"opsledger: error: {plain} is not inside a git repository; "
+                            "run opsledger in a clone of the ledger\n")
+
+
+def test_bad_revision(ledger: GitLedger, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "--base", "no-such-branch"]) == 2
     assert "revision 'no-such-branch' not found" in capsys.readouterr().err
     assert main(["check", "--base", "--output=x"]) == 2

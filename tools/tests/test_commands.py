@@ -90,13 +90,6 @@ def test_packaged_schemas_match_the_repository() -> None:
         assert packaged.read_bytes() == schema.read_bytes(), schema.name
 
 
-def test_readme_documents_every_code() -> None:
-    from opsledger.codes import CODES
-
-    readme = (REPO / "README.md").read_text()
-    assert all(f"| `{code}` |" in readme for code in CODES)
-
-
 def test_an_incident_linked_from_its_own_side_fails_the_change(
         ledger: GitLedger, capsys: pytest.CaptureFixture[str]) -> None:
     # An approved release is frozen, so the incident it caused is linked from the incident.

@@ -7,13 +7,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import GitLedger
+from conftest import NOW, GitLedger, run_check
 
 from opsledger.cli import main
 
 REL5 = "releases/REL-2026-0005"  # critical, identity, data migration; requested by judy
 REL4 = "releases/REL-2026-0004"  # medium + data migration; requested by alice, executor dave
-NOW = "2026-11-27T12:00:00+00:00"
 
 
 def sign(keys: dict[str, Path], record: str, role: str, person: str, key_of: str | None = None,
@@ -24,12 +23,6 @@ def sign(keys: dict[str, Path], record: str, role: str, person: str, key_of: str
 
 def approve_pr(ledger: GitLedger, record_path: str) -> None:
     ledger.edit(f"{record_path}/release.yaml", "status: submitted", "status: approved")
-
-
-def check(capsys: pytest.CaptureFixture[str], base: str, *extra: str) -> tuple[int, str]:
-    code = main(["check", "--base", base, "--now", NOW, *extra])
-    captured = capsys.readouterr()
-    return code, captured.out + captured.err
 
 
 @pytest.fixture
@@ -52,7 +45,7 @@ def test_full_signoffs_approve(submitted: GitLedger, keys: dict[str, Path],
     collect_rel4(keys)
     approve_pr(submitted, REL4)
     submitted.commit("approve", who="bob")
-    code, out = check(capsys, base)
+    code, out = run_check(capsys, base)
     assert code == 0, out
 
 
@@ -63,7 +56,7 @@ def test_missing_role_names_eligible_people(submitted: GitLedger, keys: dict[str
     assert sign(keys, "REL-2026-0004", "dba", "grace") == 0
     approve_pr(submitted, REL4)
     submitted.commit("approve", who="bob")
-    code, out = check(capsys, base)
+    code, out = run_check(capsys, base)
     assert code == 1
     assert "OL303: REL-2026-0004: approval: missing sign-off: qa (eligible: carol, erin)" in out
 
@@ -80,7 +73,7 @@ def test_someone_elses_key_is_a_forgery(submitted: GitLedger, keys: dict[str, Pa
     _write_signed(forged, payload, _ssh_sign(keys["mallory"], submitted, payload))
     approve_pr(submitted, REL4)
     submitted.commit("approve", who="mallory")
-    code, out = check(capsys, base)
+    code, out = run_check(capsys, base)
     assert code == 1
     assert "qa--carol--2.yaml:9:12: error OL301: forged or unverifiable sign-off" in out
     assert "missing sign-off: qa" in out  # the latest decision of carol is the forged one
@@ -123,12 +116,21 @@ def test_replayed_signature_and_hand_edited_digest(submitted: GitLedger, keys: d
     submitted.write(f"{REL4}/signoffs/dba--carol.yaml", good.replace('"qa"', '"dba"'))
     other = good.replace("REL-2026-0004", "REL-2026-0005")
     submitted.write(f"{REL5}/signoffs/qa--carol.yaml", other)
-    # digest edited by hand to match the current record after a change
+    # the record changes, and the digest in carol's sign-off is edited by hand to match it
+    submitted.edit(f"{REL4}/release.yaml", "downtime_minutes: 0", "downtime_minutes: 45")
+    assert main(["digest", "REL-2026-0004"]) == 0
+    current = capsys.readouterr().out.split()[-1]  # after the path `sign` printed
+    signed = good.split('digest: "')[1].split('"')[0]
+    assert current.startswith("sha256:") and signed != current
+    submitted.edit(f"{REL4}/signoffs/qa--carol.yaml", signed, current)
     submitted.commit("replays", who="mallory")
-    code, out = check(capsys, base)
+    code, out = run_check(capsys, base)
     assert code == 1
     assert "dba--carol.yaml:9:12: error OL301" in out
     assert f"{REL5}/signoffs/qa--carol.yaml:9:12: error OL301" in out
+    assert (f"{REL4}/signoffs/qa--carol.yaml:9:12: error OL301: forged or unverifiable "
+            "sign-off: signature is not a valid `opsledger` signature by a key registered for "
+            "carol in the policy") in out
 
 
 def test_content_edit_after_approval_makes_signoffs_stale(
@@ -139,7 +141,7 @@ def test_content_edit_after_approval_makes_signoffs_stale(
     base = submitted.git("rev-parse", "HEAD")
     submitted.edit(f"{REL4}/release.yaml", "downtime_minutes: 0", "downtime_minutes: 45")
     submitted.commit("sneak in downtime", who="mallory")
-    code, out = check(capsys, base)
+    code, out = run_check(capsys, base)
     assert code == 1
     assert "OL208" in out and "OL302: stale sign-off on a record that is approved" in out
     # editing the digest by hand does not help: the signature no longer matches
@@ -165,7 +167,7 @@ def test_requester_and_one_person_two_roles(keyed: GitLedger, keys: dict[str, Pa
         assert sign(keys, "REL-2026-0005", role, person) == 0
     approve_pr(keyed, REL5)
     keyed.commit("approve", who="alice")
-    code, out = check(capsys, base)
+    code, out = run_check(capsys, base)
     assert code == 1
     # frank and grace each fill only one slot: one cab slot stays empty (heidi executes)
     assert "missing sign-off: cab" in out
@@ -185,7 +187,7 @@ def test_matching_not_greedy(keyed: GitLedger, keys: dict[str, Path],
         assert sign(keys, "REL-2026-0005", role, person) == 0
     approve_pr(keyed, REL5)
     keyed.commit("approve", who="alice")
-    code, out = check(capsys, base)
+    code, out = run_check(capsys, base)
     assert code == 0, out
 
 
@@ -198,7 +200,7 @@ def test_role_added_in_same_pr_does_not_count(submitted: GitLedger, keys: dict[s
     assert sign(keys, "REL-2026-0004", "dba", "grace") == 0
     approve_pr(submitted, REL4)
     submitted.commit("add myself and approve", who="bob")
-    code, out = check(capsys, base)
+    code, out = run_check(capsys, base)
     assert code == 1
     assert "OL211" in out
     assert "qa--bob.yaml:3:5: error OL151: bob does not hold the role qa" in out
@@ -212,7 +214,7 @@ def test_revoked_and_rejected(submitted: GitLedger, keys: dict[str, Path],
     assert sign(keys, "REL-2026-0004", "qa", "erin", decision="reject") == 0
     approve_pr(submitted, REL4)
     submitted.commit("approve anyway", who="bob")
-    code, out = check(capsys, base)
+    code, out = run_check(capsys, base)
     assert code == 1
     assert "OL304: REL-2026-0004: approval: erin rejected it as qa" in out
     assert "missing sign-off: qa" in out
@@ -242,17 +244,19 @@ def test_pull_request_reviews_as_evidence(submitted: GitLedger, keys: dict[str, 
 
     def with_reviews(rows: list[dict[str, object]]) -> tuple[int, str]:
         reviews.write_text(json.dumps(rows))
-        return check(capsys, base, "--reviews", str(reviews))
+        return run_check(capsys, base, "--reviews", str(reviews))
 
     good = {"id": 901, "user": {"login": "carol-c"}, "state": "APPROVED", "commit_id": head}
     assert with_reviews([good])[0] == 0
     code, out = with_reviews([{**good, "commit_id": "0" * 40}])
-    assert code == 1 and "not the head" in out
+    assert code == 1
+    assert (f"{REL4}/signoffs/qa--carol.yaml:10:3: error OL306: forged or unverifiable sign-off: "
+            f"review 901 approved commit 000000000000, not the head {head[:12]}\n") in out
     code, out = with_reviews([{**good, "user": {"login": "mallory"}}])
     assert code == 1 and "is by 'mallory', not carol's GitHub login 'carol-c'" in out
     code, out = with_reviews([{**good, "state": "COMMENTED"}])
     assert code == 1 and "is COMMENTED, not APPROVED" in out
-    assert check(capsys, base)[0] == 0  # no reviews file: accepted as merged
+    assert run_check(capsys, base)[0] == 0  # no reviews file: accepted as merged
 
 
 def test_sign_refusals(keyed: GitLedger, keys: dict[str, Path],
@@ -263,3 +267,16 @@ def test_sign_refusals(keyed: GitLedger, keys: dict[str, Path],
     assert "is not registered for carol" in capsys.readouterr().err
     assert main(["sign", "../../etc", "--role", "qa"]) == 2
     assert not list(keyed.root.glob("releases/REL-2026-0004/signoffs/*"))
+
+
+def test_decisions_numbered_without_gaps(ledger: GitLedger,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    signoffs = f"{REL4}/signoffs"
+    ledger.write(f"{signoffs}/qa--carol--3.yaml", ledger.read(f"{signoffs}/qa--carol.yaml"))
+    assert main(["validate"]) == 1
+    assert capsys.readouterr().out == (
+        f"{signoffs}: error OL308: qa--carol: decisions must be numbered 1, 2, 3... without gaps "
+        "(found [1, 3])\n"
+        # the copy also claims decision 1 in its signed content: it counts for nothing
+        f"{signoffs}/qa--carol--3.yaml:1:9: error OL150: sign-off its record/role/by/seq must be "
+        "REL-2026-0004/qa/carol/3, as its file name says\n15 records: 2 problems\n")

@@ -10,17 +10,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sitebuild import FIXED_EPOCH, build_sample, mkdocs_build, site_repo, tags_of
+from conftest import expect_golden
+from sitebuild import FIXED_EPOCH, mkdocs_build, site_repo, tags_of
 
 from opsledger.site.build import SiteBuild, generate, linker
 
 GOLDEN = Path(__file__).parent / "golden"
-UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_sample(tmp_path_factory.mktemp("site"))
 
 
 def test_every_record_has_a_page_out_of_the_navigation(built: Path) -> None:
@@ -135,10 +130,7 @@ def test_golden_pages(fixed_site: SiteBuild, src: str) -> None:
     assert home is not None
     html = home(link) if src == "index.md" else fixed_site.pages[src].html(link)
     golden = GOLDEN / (src.replace("/", "__").replace(".md", ".html"))
-    if UPDATE:
-        golden.parent.mkdir(exist_ok=True)
-        golden.write_text(html)
-    assert html == golden.read_text(), f"{src} changed; UPDATE_GOLDEN=1 to accept"
+    expect_golden(golden, html)
 
 
 def test_chinese_labels(tmp_path: Path) -> None:

@@ -69,10 +69,19 @@ def test_unknown_references(ledger: GitLedger, capsys: pytest.CaptureFixture[str
     assert "error OL123: related_releases.0: release 'REL-2026-0404' does not exist" in out
 
 
-def test_links_must_go_both_ways(ledger: GitLedger, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_releases_links_must_be_returned(ledger: GitLedger,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    # The incident may link a release that cannot list it (an approved release is frozen).
     ledger.edit("releases/REL-2026-0002/release.yaml", "related_incidents: [INC-2026-0001]\n", "")
+    assert main(["validate"]) == 0
+    ledger.edit("incidents/INC-2026-0001/incident.yaml",
+                "related_releases: [REL-2026-0002, REL-2026-0003]",
+                "related_releases: [REL-2026-0003]")
+    ledger.edit("releases/REL-2026-0002/release.yaml", "\nstatus:",
+                "\nrelated_incidents: [INC-2026-0001]\nstatus:")
+    capsys.readouterr()
     assert main(["validate"]) == 1
-    assert "OL125: related_releases.0: REL-2026-0002 does not list INC-2026-0001" in \
+    assert "OL125: related_incidents.0: INC-2026-0001 does not list REL-2026-0002" in \
         capsys.readouterr().out
 
 
@@ -111,3 +120,40 @@ def test_twenty_megabytes_refused_before_parsing(ledger: GitLedger,
     assert main(["validate"]) == 1
     assert ("incidents/INC-2026-0003/incident.yaml:1:1: error OL001: file is 20000004 bytes; "
             "the limit is 262144 (256 KiB); it was not read") in capsys.readouterr().out
+
+
+def test_record_directory_without_its_record_file(ledger: GitLedger,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    ledger.write("incidents/INC-2026-0009/postmortem.md", "# Postmortem\n")
+    ledger.write("releases/REL-2026-0011/signoffs/dev_lead--alice.yaml",
+                 ledger.read("releases/REL-2026-0001/signoffs/dev_lead--alice.yaml"))
+    assert main(["validate"]) == 1
+    assert capsys.readouterr().out == (
+        "incidents/INC-2026-0009: error OL023: missing incident.yaml\n"
+        "releases/REL-2026-0011: error OL023: missing release.yaml\n"
+        "17 records: 2 problems\n")
+
+
+def test_signoff_that_disagrees_with_its_file_name(ledger: GitLedger,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    # alice's sign-off copied under bob's name (bob holds dev_lead): its `by` still says alice
+    signoffs = "releases/REL-2026-0005/signoffs"
+    ledger.write(f"{signoffs}/dev_lead--bob.yaml", ledger.read(f"{signoffs}/dev_lead--alice.yaml"))
+    assert main(["validate"]) == 1
+    assert capsys.readouterr().out == (
+        f"{signoffs}/dev_lead--bob.yaml:1:9: error OL150: sign-off its record/role/by/seq must "
+        "be REL-2026-0005/dev_lead/bob/1, as its file name says\n"
+        "15 records: 1 problem\n")
+
+
+def test_policy_problems(ledger: GitLedger, capsys: pytest.CaptureFixture[str]) -> None:
+    ledger.edit("opsledger.yaml", "  qa: [carol, erin]", "  qa: [carol, erin, zoe]")
+    ledger.edit("opsledger.yaml", "owners: [ivan]", "owners: [ivan, ivo]")
+    ledger.edit("opsledger.yaml", "require: [{role: dba}]", "require: [{role: dbadmin}]")
+    assert main(["validate"]) == 1
+    assert capsys.readouterr().out == (
+        "opsledger.yaml:19:21: error OL160: roles.qa: unknown person 'zoe'\n"
+        "opsledger.yaml:38:24: error OL160: releases.rules.0.require.0.role: unknown role "
+        "'dbadmin'\n"
+        "opsledger.yaml:97:61: error OL160: services.4.owners: unknown person 'ivo'\n"
+        "15 records: 3 problems\n")

@@ -1,0 +1,349 @@
+"""The merge gate against a contributor who wants a green check without the sign-offs.
+Each rule is a pair from one base commit: the legal move passes, the attack fails with one
+line naming the record and the reason."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import NOW, GitLedger, run_check
+
+from opsledger.cli import main
+
+REL4 = "releases/REL-2026-0004"  # medium + data migration: dev_lead, qa, dba; requester alice
+INC2 = "incidents/INC-2026-0002"  # SEV2 resolved
+INC3 = "incidents/INC-2026-0003"  # SEV3 investigating, real
+INC4 = "incidents/INC-2026-0004"  # SEV? in triage
+
+
+def sign(keys: dict[str, Path], record: str, role: str, person: str, *extra: str) -> None:
+    assert main(["sign", record, "--role", role, "--as", person, "--key", str(keys[person]),
+                 "--at", NOW, *extra]) == 0
+
+
+@pytest.fixture
+def submitted(keyed: GitLedger) -> GitLedger:
+    keyed.edit(f"{REL4}/release.yaml", "status: approved", "status: submitted")
+    keyed.commit("REL-2026-0004 back to submitted", who="alice")
+    return keyed
+
+
+def _approve(ledger: GitLedger, who: str = "bob") -> None:
+    ledger.edit(f"{REL4}/release.yaml", "status: submitted", "status: approved")
+    ledger.commit("approve", who=who)
+
+
+def _fork(ledger: GitLedger, base: str, name: str) -> None:
+    ledger.git("checkout", "-q", "-b", name, base)
+
+
+# 1. A replaced decision brought back under a higher number ------------------------------
+
+@pytest.fixture
+def revoked(submitted: GitLedger, keys: dict[str, Path]) -> str:
+    for role, person in (("dev_lead", "bob"), ("dba", "grace"), ("qa", "carol")):
+        sign(keys, "REL-2026-0004", role, person)
+    sign(keys, "REL-2026-0004", "qa", "carol", "--decision", "revoke")
+    return submitted.commit("signed, then carol withdrew", who="carol")
+
+
+def test_carol_approving_again_passes(submitted: GitLedger, keys: dict[str, Path],
+                                      revoked: str, capsys: pytest.CaptureFixture[str]) -> None:
+    sign(keys, "REL-2026-0004", "qa", "carol")
+    _approve(submitted)
+    code, out = run_check(capsys, revoked)
+    assert code == 0, out
+
+
+def test_copied_first_decision_counts_for_nothing(submitted: GitLedger, revoked: str,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    signoffs = submitted.path(f"{REL4}/signoffs")
+    shutil.copy(signoffs / "qa--carol.yaml", signoffs / "qa--carol--3.yaml")
+    _approve(submitted, who="mallory")
+    code, out = run_check(capsys, revoked)
+    assert code == 1
+    assert (f"{REL4}/signoffs/qa--carol--3.yaml:1:9: error OL150: sign-off its record/role/by/"
+            "seq must be REL-2026-0004/qa/carol/3, as its file name says") in out
+    assert "error OL303: REL-2026-0004: approval: missing sign-off: qa" in out
+
+
+# 1b. A sign-off for one gate never fills another -----------------------------------------
+
+@pytest.fixture
+def in_triage(keyed: GitLedger) -> str:
+    return keyed.git("rev-parse", "HEAD")
+
+
+def _decline(ledger: GitLedger) -> None:
+    ledger.edit(f"{INC4}/incident.yaml", "status: triage", "status: declined")
+    ledger.commit("decline", who="ivan")
+
+
+def test_commanders_decline_sign_off_declines(keyed: GitLedger, keys: dict[str, Path],
+                                              in_triage: str,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    sign(keys, "INC-2026-0004", "incident_commander", "judy", "--gate", "decline")
+    _decline(keyed)
+    code, out = run_check(capsys, in_triage)
+    assert code == 0, out
+
+
+def test_sign_off_for_another_gate_does_not_decline(keyed: GitLedger, keys: dict[str, Path],
+                                                    in_triage: str,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    sign(keys, "INC-2026-0004", "incident_commander", "judy", "--gate", "reopen")
+    _decline(keyed)
+    code, out = run_check(capsys, in_triage)
+    assert code == 1
+    assert "error OL303: INC-2026-0004: declining: missing sign-off: incident_commander" in out
+
+
+# 2. A new record created past its gates --------------------------------------------------
+
+def _add_copy_of_rel4(ledger: GitLedger, status: str) -> None:
+    text = ledger.read(f"{REL4}/release.yaml").replace("REL-2026-0004", "REL-2026-0011")
+    ledger.write("releases/REL-2026-0011/release.yaml",
+                 text.replace("status: approved", f"status: {status}"))
+
+
+def test_new_release_with_its_sign_offs_may_start_approved(
+        keyed: GitLedger, keys: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    base = keyed.git("rev-parse", "HEAD")
+    _add_copy_of_rel4(keyed, "approved")
+    for role, person in (("dev_lead", "bob"), ("dba", "grace"), ("qa", "carol")):
+        sign(keys, "REL-2026-0011", role, person)
+    keyed.commit("REL-2026-0011, approved", who="bob")
+    code, out = run_check(capsys, base)
+    assert code == 0, out
+
+
+def test_new_release_created_approved_without_sign_offs_fails(
+        keyed: GitLedger, capsys: pytest.CaptureFixture[str]) -> None:
+    base = keyed.git("rev-parse", "HEAD")
+    _add_copy_of_rel4(keyed, "approved")
+    keyed.commit("REL-2026-0011, approved", who="mallory")
+    code, out = run_check(capsys, base)
+    assert code == 1
+    assert "error OL303: REL-2026-0011: approval: missing sign-off: dev_lead" in out
+    assert main(["gate", "--system", "orders-db", "--version", "2026.12.1", "--now",
+                 "2026-12-08T02:30:00+00:00"]) == 1
+    assert "REL-2026-0011 lacks valid sign-offs" in capsys.readouterr().out
+
+
+def test_new_release_in_a_state_it_cannot_reach_fails(
+        keyed: GitLedger, capsys: pytest.CaptureFixture[str]) -> None:
+    base = keyed.git("rev-parse", "HEAD")
+    _add_copy_of_rel4(keyed, "limbo")
+    keyed.commit("REL-2026-0011", who="mallory")
+    code, out = run_check(capsys, base)
+    assert code == 1
+    assert "REL-2026-0011" in out and "OL201" in out
+
+
+# 3. A real incident turned into a drill --------------------------------------------------
+
+def test_incident_summary_may_change(keyed: GitLedger, capsys: pytest.CaptureFixture[str]) -> None:
+    base = keyed.git("rev-parse", "HEAD")
+    keyed.edit(f"{INC3}/incident.yaml", "mode: real", "mode: real  # checked")
+    keyed.commit("comment", who="bob")
+    code, out = run_check(capsys, base)
+    assert code == 0, out
+
+
+def test_real_incident_cannot_become_a_drill(keyed: GitLedger,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    base = keyed.git("rev-parse", "HEAD")
+    keyed.edit(f"{INC3}/incident.yaml", "mode: real", "mode: drill")
+    keyed.commit("it was only a drill", who="mallory")
+    code, out = run_check(capsys, base)
+    assert code == 1
+    assert (f"{INC3}/incident.yaml:6:7: error OL213: INC-2026-0003: mode changed from real to "
+            "drill; mode never changes after an incident is declared") in out
+
+
+# 4. A downgrade through SEV? -------------------------------------------------------------
+
+@pytest.fixture
+def assessed(keyed: GitLedger) -> str:
+    keyed.edit(f"{INC4}/incident.yaml", "severity: SEV?", "severity: SEV1")
+    return keyed.commit("assessed: SEV1", who="ivan")
+
+
+def test_downgrade_with_the_commanders_sign_off(keyed: GitLedger, keys: dict[str, Path],
+                                                assessed: str,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    keyed.edit(f"{INC4}/incident.yaml", "severity: SEV1", "severity: SEV2")
+    sign(keys, "INC-2026-0004", "incident_commander", "judy", "--gate", "downgrade")
+    keyed.commit("SEV2", who="judy")
+    code, out = run_check(capsys, assessed)
+    assert code == 0, out
+
+
+def test_severity_never_goes_back_to_unknown(keyed: GitLedger, assessed: str,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    keyed.edit(f"{INC4}/incident.yaml", "severity: SEV1", "severity: SEV?")
+    keyed.commit("not sure any more", who="mallory")
+    code, out = run_check(capsys, assessed)
+    assert code == 1
+    assert "error OL214: INC-2026-0004: severity SEV1 set back to SEV?" in out
+
+
+def test_downgrade_without_sign_off_fails(keyed: GitLedger, assessed: str,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    keyed.edit(f"{INC4}/incident.yaml", "severity: SEV1", "severity: SEV4")
+    keyed.commit("SEV4", who="mallory")
+    code, out = run_check(capsys, assessed)
+    assert code == 1
+    assert "OL303: INC-2026-0004: downgrading severity: missing sign-off: incident_commander" \
+        in out
+
+
+# 5. A revoke after approval stops implementation -----------------------------------------
+
+IN_WINDOW = "2026-12-08T02:30:00+00:00"
+
+
+@pytest.fixture
+def approved_then_revoked(submitted: GitLedger, keys: dict[str, Path]) -> str:
+    for role, person in (("dev_lead", "bob"), ("dba", "grace"), ("qa", "carol")):
+        sign(keys, "REL-2026-0004", role, person)
+    _approve(submitted)
+    sign(keys, "REL-2026-0004", "qa", "carol", "--decision", "revoke")
+    return submitted.commit("carol withdraws", who="carol")
+
+
+def _implement(ledger: GitLedger, who: str) -> None:
+    assert main(["status", "REL-2026-0004", "implementing", "--as", "dave", "--now",
+                 IN_WINDOW]) == 0
+    ledger.commit("implementing", who=who)
+
+
+def test_implementation_with_the_approval_still_held(
+        submitted: GitLedger, keys: dict[str, Path], approved_then_revoked: str,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    sign(keys, "REL-2026-0004", "qa", "erin")
+    _implement(submitted, "dave")
+    code, out = run_check(capsys, approved_then_revoked, "--now", IN_WINDOW)
+    assert code == 0, out
+
+
+def test_implementation_after_a_revoke_fails(submitted: GitLedger, approved_then_revoked: str,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    _implement(submitted, "dave")
+    code, out = run_check(capsys, approved_then_revoked, "--now", IN_WINDOW)
+    assert code == 1
+    assert "OL303: REL-2026-0004: approval (still held when implementation starts): missing " \
+           "sign-off: qa" in out
+    assert main(["gate", "--system", "orders-db", "--version", "2026.12.1", "--now",
+                 IN_WINDOW]) == 1
+
+
+# 6. Terminal side exits need their gate --------------------------------------------------
+
+def _to(ledger: GitLedger, path: str, old: str, new: str, who: str) -> None:
+    ledger.edit(path, f"status: {old}", f"status: {new}")
+    ledger.commit(new, who=who)
+
+
+def test_reject_by_a_required_role(submitted: GitLedger, keys: dict[str, Path],
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    base = submitted.git("rev-parse", "HEAD")
+    sign(keys, "REL-2026-0004", "qa", "carol", "--decision", "reject")
+    _to(submitted, f"{REL4}/release.yaml", "submitted", "rejected", "carol")
+    code, out = run_check(capsys, base)
+    assert code == 0, out
+
+
+def test_reject_without_a_reject_fails(submitted: GitLedger,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    base = submitted.git("rev-parse", "HEAD")
+    _to(submitted, f"{REL4}/release.yaml", "submitted", "rejected", "mallory")
+    code, out = run_check(capsys, base)
+    assert code == 1
+    assert "OL303: REL-2026-0004: rejection: needs a signed reject (gate approval) by one of:" \
+        in out
+
+
+def test_requester_cancels_with_a_signed_cancel(submitted: GitLedger, keys: dict[str, Path],
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    base = submitted.git("rev-parse", "HEAD")
+    sign(keys, "REL-2026-0004", "dev_lead", "alice", "--decision", "cancel")
+    _to(submitted, f"{REL4}/release.yaml", "submitted", "cancelled", "alice")
+    code, out = run_check(capsys, base)
+    assert code == 0, out
+
+
+def test_cancel_without_a_signed_cancel_fails(submitted: GitLedger,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    base = submitted.git("rev-parse", "HEAD")
+    _to(submitted, f"{REL4}/release.yaml", "submitted", "cancelled", "mallory")
+    code, out = run_check(capsys, base)
+    assert code == 1
+    assert "OL303: REL-2026-0004: cancellation: needs a signed cancel (gate cancel)" in out
+
+
+def test_incident_cancel_without_the_gate_fails(keyed: GitLedger,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    base = keyed.git("rev-parse", "HEAD")
+    _to(keyed, f"{INC3}/incident.yaml", "investigating", "cancelled", "mallory")
+    code, out = run_check(capsys, base)
+    assert code == 1
+    assert "OL303: INC-2026-0003: cancelling: missing sign-off: incident_commander" in out
+
+
+# 8. check passes nothing validate rejects ------------------------------------------------
+
+def _link(ledger: GitLedger, both_ways: bool) -> None:
+    ledger.edit("releases/REL-2026-0006/release.yaml", "status: draft",
+                "status: draft\nrelated_incidents: [INC-2026-0003]")
+    if both_ways:
+        ledger.edit(f"{INC3}/incident.yaml", "status: investigating",
+                    "status: investigating\nrelated_releases: [REL-2026-0006]")
+    ledger.commit("link", who="bob")
+
+
+def test_link_both_ways_passes(keyed: GitLedger, capsys: pytest.CaptureFixture[str]) -> None:
+    base = keyed.git("rev-parse", "HEAD")
+    _link(keyed, both_ways=True)
+    code, out = run_check(capsys, base)
+    assert code == 0, out
+
+
+def test_one_sided_link_fails_as_validate_would(keyed: GitLedger,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    base = keyed.git("rev-parse", "HEAD")
+    _link(keyed, both_ways=False)
+    code, out = run_check(capsys, base)
+    assert code == 1
+    assert "error OL125: related_incidents.0: INC-2026-0003 does not list REL-2026-0006" in out
+    assert main(["validate"]) == 1
+
+
+# Refusals that explain themselves --------------------------------------------------------
+
+def test_requesters_own_approval_is_named(submitted: GitLedger, keys: dict[str, Path],
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    base = submitted.git("rev-parse", "HEAD")
+    for role, person in (("dev_lead", "alice"), ("dba", "grace"), ("qa", "carol")):
+        sign(keys, "REL-2026-0004", role, person)
+    _approve(submitted, who="alice")
+    code, out = run_check(capsys, base)
+    assert code == 1
+    assert ("error OL305: REL-2026-0004: approval: alice's sign-off as dev_lead cannot count: "
+            "they are the requester (constraints.requester_may_approve is false)") in out
+    assert "OL303: REL-2026-0004: approval: missing sign-off: dev_lead (eligible: bob)" in out
+
+
+def test_evidence_the_policy_does_not_accept(submitted: GitLedger, keys: dict[str, Path],
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    sign(keys, "REL-2026-0004", "qa", "carol")
+    assert main(["validate"]) == 0
+    submitted.edit("opsledger.yaml", "signoff_evidence: [signature, review]",
+                   "signoff_evidence: [review]")
+    capsys.readouterr()
+    assert main(["validate"]) == 1
+    assert (f"{REL4}/signoffs/qa--carol.yaml:9:12: error OL307: sign-off cannot count: signature "
+            "evidence is not accepted by the policy (signoff_evidence: review)") in \
+        capsys.readouterr().out

@@ -7,6 +7,7 @@ from datetime import timedelta
 from opsledger import timefmt
 from opsledger.current import current_ledger
 from opsledger.problems import FatalError
+from opsledger.reporters import safe
 from opsledger.signoffs import Verifier, evaluate, release_slots
 
 
@@ -27,10 +28,13 @@ def decide(system: str, version: str, now: str | None) -> tuple[bool, str]:
     evaluation = evaluate(record, policy, release_slots(record, policy), Verifier(policy))
     if not evaluation.met and record.data.get("change_type") != "emergency":
         return False, f"no: {record.id} lacks valid sign-offs (run `opsledger show {record.id}`)"
-    window = record.data["window"]
+    window = record.data.get("window")
+    window = window if isinstance(window, dict) else {}
+    start, end = (timefmt.parse_or_none(window.get(edge)) for edge in ("start", "end"))
     grace = timedelta(minutes=policy.window_grace_minutes)
-    if not timefmt.parse(window["start"]) - grace <= clock <= timefmt.parse(window["end"]) + grace:
-        return False, f"no: outside {record.id}'s window {window['start']} .. {window['end']}"
+    if start is None or end is None or not start - grace <= clock <= end + grace:
+        return False, safe(f"no: outside {record.id}'s window {window.get('start')} .. "
+                           f"{window.get('end')}")
     for freeze in policy.freeze_windows():
         frozen = freeze.start <= clock < freeze.end
         if frozen and record.data.get("change_type") not in freeze.allow:

@@ -8,6 +8,7 @@ from typing import Any
 from opsledger import timefmt
 from opsledger.current import current_ledger
 from opsledger.problems import FatalError
+from opsledger.reporters import safe
 
 ACTION_ITEM_DONE = ("done", "wont_do")
 
@@ -48,18 +49,20 @@ def report(now: str | None) -> tuple[str, int]:
                                  f"{item.get('due')} (owner {item.get('owner')}): "
                                  f"{item.get('title')}")
             postmortem = data.get("postmortem") or {}
-            resolved = (data.get("timestamps") or {}).get("resolved_at")
+            # The records need not validate here: a bad time is skipped, never a crash.
+            resolved = timefmt.parse_or_none((data.get("timestamps") or {}).get("resolved_at"))
             days = policy.severity(str(data.get("severity"))).get("postmortem_days")
             due = postmortem.get("due") or (
-                str((timefmt.parse(resolved) + timedelta(days=days)).date())
-                if resolved and days else None)
-            if postmortem.get("required") and postmortem.get("status") != "approved" and due \
-                    and date.fromisoformat(due) < today:
+                str((resolved + timedelta(days=days)).date()) if resolved and days else None)
+            if postmortem.get("required") and postmortem.get("status") != "approved" and \
+                    timefmt.is_date(due) and date.fromisoformat(due) < today:
                 lines.append(f"{record.id}: postmortem overdue since {due} "
                              f"(status {postmortem.get('status')})")
         if record.kind == "release" and data.get("status") == "submitted":
             start = (data.get("window") or {}).get("start")
-            if start and timefmt.parse(start) < clock:
+            opens = timefmt.parse_or_none(start)
+            if opens and opens < clock:
                 lines.append(f"{record.id}: window started {start} and it is still not approved")
     lines.append(f"{len(lines)} overdue" if lines else "nothing overdue")
-    return "\n".join(lines), len(lines) - 1 if len(lines) > 1 else 0
+    # Titles and owners are record text: escaped, so no terminal control sequence gets out.
+    return "\n".join(map(safe, lines)), len(lines) - 1 if len(lines) > 1 else 0

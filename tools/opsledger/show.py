@@ -18,7 +18,7 @@ def show_record(record_id: str) -> str:
     record = load_record(root, record_id)
     trust = load_trust(WorkTree(root))
     data = record.data
-    lines = [f"{record.id}  {safe(str(data.get('title', '')))}",
+    lines = [f"{record.id}  {data.get('title', '')}",
              f"  kind: {record.kind}   status: {data.get('status')}"]
     if record.kind == "release":
         lines.append(f"  system: {data.get('system')} {data.get('version')}   risk: "
@@ -28,7 +28,8 @@ def show_record(record_id: str) -> str:
     lines += _next(record)
     if trust.policy is not None:
         lines += _signoffs(record, trust.policy)
-    return "\n".join(lines)
+    # Every value may come from a record that does not validate: escape each line whole.
+    return "\n".join(map(safe, lines))
 
 
 def _next(record: Record) -> list[str]:

@@ -40,7 +40,7 @@ class LedgerPlugin(BasePlugin[LedgerConfig]):  # type: ignore[no-untyped-call]
 
     @event_priority(-100)  # after Material's offline plugin has added its CDN shim
     def on_config(self, config: Any) -> Any:
-        top = Path(config.config_file_path).parent
+        top = Path(os.path.abspath(config.config_file_path)).parent
         _refuse_linked_docs_dir(Path(config.docs_dir), top)
         self.root = (top / self.config.ledger).resolve()
         for name in ("opsledger.css", "opsledger.js"):

@@ -7,6 +7,7 @@ keys are caught instead of silently keeping the last one.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,6 +19,9 @@ from opsledger.problems import Problem
 
 MAX_BYTES = 256 * 1024
 MAX_DEPTH = 32
+# The largest integer a JSON number (an IEEE double, as RFC 8785 digests read it) carries
+# exactly; beyond it two different values would sign alike.
+MAX_INT = 2**53 - 1
 Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 Key = tuple[str | int, ...]
@@ -69,11 +73,22 @@ class LoadError(Exception):
         self.problem = problem
 
 
-_ANY_HIDDEN = re.compile("|".join(p.pattern for p in (CONTROL, BIDI_OVERRIDE, INVISIBLE)))
+# A carriage return in raw text is a line break; one decoded from "\r" would rewind the
+# terminal line and overwrite what a reader was shown.
+_ANY_HIDDEN = re.compile("|".join([*(p.pattern for p in (CONTROL, BIDI_OVERRIDE, INVISIBLE)),
+                                   "\r"]))
+_EMOJI = "[\u2600-\u27bf\U0001f000-\U0001faff]"
+# The zero-width joiner that makes one picture of two emoji (a family, a profession) is seen.
+_EMOJI_JOINER = re.compile(f"(?:(?<={_EMOJI})|(?<={_EMOJI}\ufe0f))\u200d(?={_EMOJI})")
 
 
 def invisible_characters(text: str) -> list[str]:
-    return [f"U+{ord(m.group()):04X}" for m in _ANY_HIDDEN.finditer(text)]
+    """Control, bidi and zero-width characters in a decoded name or value, as U+XXXX."""
+    return [f"U+{ord(m.group()):04X}" for m in _ANY_HIDDEN.finditer(_EMOJI_JOINER.sub("", text))]
+
+
+def field_name(key: Key) -> str:
+    return ".".join(str(part) for part in key) or "(top level)"
 
 
 def load(path: str, raw: bytes) -> Document:
@@ -167,16 +182,26 @@ class _Builder:
             return
         key = self._next_key(event)
         self.marks[key] = Mark(event.start_mark.line + 1, event.start_mark.column + 1)
+        # Escapes ("\u202e", "\e") decode to what the raw-text check refused: look again.
+        hidden = invisible_characters(event.value)
+        if hidden:
+            raise self.fail(event, "OL009", f"{field_name(key)}: the value contains invisible "
+                                            f"or control character(s) {', '.join(hidden)}; "
+                                            "delete them (escapes included)")
         plain = not event.style and event.implicit[0]
         if plain:
             self.plain[key] = event.value
-        self._place(event, key, resolve(event.value) if plain else event.value)
+        try:
+            value = resolve(event.value) if plain else event.value
+        except ValueError as exc:
+            raise self.fail(event, "OL101", f"{field_name(key)}: {exc}") from None
+        self._place(event, key, value)
 
     def _map_key(self, event: Any) -> None:
         plain = not event.style and event.implicit[0]
         if plain and event.value == "<<":
             raise self.fail(event, "OL005", "merge key `<<` is not allowed; write the keys out")
-        if plain and not isinstance(resolve(event.value), str):
+        if plain and not _is_text(event.value):
             raise self.fail(event, "OL006", f"key {event.value!r} is not a string; quote it")
         hidden = invisible_characters(event.value)
         if hidden:
@@ -216,16 +241,40 @@ class _Builder:
 
 
 def resolve(value: str) -> Any:
-    """YAML 1.1 plain scalars, except that timestamps stay strings."""
+    """YAML 1.1 plain scalars, except that timestamps stay strings. A number JSON cannot
+    carry (beyond 2**53 - 1, or not finite) is a ValueError saying so."""
     if _NULL.fullmatch(value):
         return None
     if value in _BOOL:
         return _BOOL[value]
     if _INT.fullmatch(value):
-        return int(value.replace("_", ""))
+        return _integer(value)
     if _FLOAT.fullmatch(value) and any(c.isdigit() for c in value):
-        return float(value.replace("_", ""))
+        number = float(value.replace("_", ""))
+        if not math.isfinite(number):
+            raise ValueError(f"{_shorten(value)} is too large a number; quote it if you mean text")
+        return number
     return value
+
+
+def _integer(value: str) -> int:
+    digits = value.lstrip("+-").replace("_", "")
+    # Length first: Python refuses to convert very long digit strings at all.
+    if len(digits) > len(str(MAX_INT)) or int(digits) > MAX_INT:
+        raise ValueError(f"{_shorten(value)} is outside the integers a record can hold "
+                         f"(-{MAX_INT} to {MAX_INT}); quote it if you mean text")
+    return int(value.replace("_", ""))
+
+
+def _shorten(value: str) -> str:
+    return value if len(value) <= 40 else f"{value[:20]}...({len(value)} characters)"
+
+
+def _is_text(value: str) -> bool:
+    try:
+        return isinstance(resolve(value), str)
+    except ValueError:  # an out-of-range number is still a number
+        return False
 
 
 def walk(data: Any, key: Key = ()) -> Iterator[tuple[Key, Any]]:

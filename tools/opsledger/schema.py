@@ -10,7 +10,7 @@ import jsonschema
 from jsonschema.exceptions import ValidationError, relevance
 
 from opsledger import timefmt
-from opsledger.loader import Document
+from opsledger.loader import Document, field_name
 from opsledger.problems import Problem
 
 DOCUMENTS = ("release", "incident", "signoff", "policy")  # one schema each
@@ -51,7 +51,7 @@ def _deepest(error: ValidationError) -> ValidationError:
 
 def _problem(doc: Document, error: ValidationError) -> Problem:
     key = tuple(error.absolute_path)
-    field = ".".join(str(part) for part in key) or "(top level)"
+    field = field_name(key)
     via_status = any(part == "then" for part in error.absolute_schema_path)
     if error.validator == "required" and via_status:
         missing = _missing_name(error)
@@ -69,7 +69,8 @@ def _missing_name(error: ValidationError) -> str:
 
 def _time_message(error: ValidationError) -> str:
     if error.validator_value == "date":
-        return f"{error.instance!r} is not a real date in the form YYYY-MM-DD"
+        return (f"{error.instance!r} is not a real date in the form YYYY-MM-DD within the "
+                f"years {timefmt.FIRST_YEAR}..{timefmt.LAST_YEAR}")
     try:
         timefmt.parse(str(error.instance))
     except ValueError as exc:

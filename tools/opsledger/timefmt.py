@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
+from typing import TypeGuard
 
 from opsledger.problems import FatalError
 
@@ -11,12 +12,19 @@ _RFC3339 = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})"
 )
 
+# Plausible years for an operations record. The margin keeps arithmetic on a time (a due
+# date days later, a calendar week around it) far from datetime's year 1..9999 edges.
+FIRST_YEAR, LAST_YEAR = 1970, 2199
+
 
 def parse(value: str) -> datetime:
     """The aware datetime of an RFC 3339 string; ValueError says what is wrong."""
-    if not _RFC3339.fullmatch(value):
+    match = _RFC3339.fullmatch(value)
+    if not match:
         raise ValueError(f"{value!r} is not an RFC 3339 time with an offset "
                          "(e.g. 2026-05-01T10:00:00+08:00)")
+    if not FIRST_YEAR <= int(match.group(1)) <= LAST_YEAR:
+        raise ValueError(f"{value!r} is outside the years {FIRST_YEAR}..{LAST_YEAR}")
     try:
         return datetime.fromisoformat(value.replace("z", "Z").replace("t", "T"))
     except ValueError:
@@ -39,8 +47,10 @@ def is_time(value: object) -> bool:
     return isinstance(value, str)
 
 
-def is_date(value: object) -> bool:
+def is_date(value: object) -> TypeGuard[str]:
     if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return False
+    if not FIRST_YEAR <= int(value[:4]) <= LAST_YEAR:
         return False
     try:
         date.fromisoformat(value)

@@ -41,7 +41,9 @@ class LedgerPlugin(BasePlugin[LedgerConfig]):  # type: ignore[no-untyped-call]
 
     @event_priority(-100)  # after Material's offline plugin has added its CDN shim
     def on_config(self, config: Any) -> Any:
-        self.root = (Path(config.config_file_path).parent / self.config.ledger).resolve()
+        top = Path(os.path.abspath(config.config_file_path)).parent
+        _refuse_linked_docs_dir(Path(config.docs_dir), top)
+        self.root = (top / self.config.ledger).resolve()
         for name in ("opsledger.css", "opsledger.js"):
             target = f"{ASSET_DIR}/{name}"
             chosen = config.extra_css if name.endswith(".css") else config.extra_javascript
@@ -112,3 +114,19 @@ def _refuse_symlinks(docs: Path) -> None:
             if path.is_symlink():
                 raise PluginError(f"opsledger: {path} is a symbolic link; the site publishes "
                                   "only real files under docs_dir: replace it with the file")
+
+
+def _refuse_linked_docs_dir(docs: Path, top: Path) -> None:
+    """MkDocs reads a linked docs_dir as the directory it points at (`site -> .git` would
+    publish the repository's own files): docs_dir and each directory between it and
+    mkdocs.yml must be real. Checked before MkDocs lists or copies anything."""
+    try:
+        parts = docs.relative_to(top).parts
+    except ValueError:  # outside the repository: only docs_dir itself is ours to check
+        top, parts = docs.parent, (docs.name,)
+    path = top
+    for part in parts:
+        path = path / part
+        if path.is_symlink():
+            raise PluginError(f"opsledger: {safe(str(path))} is a symbolic link; docs_dir "
+                              "and the directories above it must be real directories")

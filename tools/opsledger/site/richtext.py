@@ -1,8 +1,13 @@
-"""Contributor Markdown to safe HTML. The only module using Python-Markdown.
+"""Contributor Markdown to safe HTML. The only module using markdown-it-py.
 
-Raw HTML is not interpreted (it stays visible as text), no extension that reads attributes,
-files or templates is loaded (no attr_list, md_in_html, snippets), headings are demoted so
-text cannot pose as a section of the page, and the result goes through the sanitiser.
+CommonMark with tables. Raw HTML is not interpreted (it stays visible as text), no plugin
+that reads attributes, files or templates is loaded, headings are demoted so text cannot
+pose as a section of the page, and the result goes through the sanitiser.
+
+markdown-it parses in time linear in its input, but pure Python spends up to ~100
+microseconds on each line, markup character or table cell: a 256 KiB file of `[`, of short
+lines or of wide tables would still hold up a build for many seconds. Past a budget of such
+work (ten times what a long postmortem needs; about a second), the text is shown as written.
 """
 
 from __future__ import annotations
@@ -11,28 +16,47 @@ import html
 import re
 from functools import lru_cache
 
-import markdown
+from markdown_it import MarkdownIt
 
 from opsledger.site.sanitize import clean
 
 _HEADING = re.compile(r"<(/?)h([1-6])\b")
+# The table renderer's alignment (the only style markdown-it writes: raw HTML is off, so
+# record text cannot produce it) as the attribute the sanitiser keeps.
+_ALIGN = re.compile(r' style="text-align:(left|center|right)"')
 # Text that no Markdown rule can touch: escaping it is all rendering would do. Most
-# timeline events and list items are such one-liners, and Markdown is the costly part.
+# timeline events and list items are such one-liners.
 _PLAIN = re.compile(r"[A-Za-z\u00a0-\uffff]"
                     r"[A-Za-z0-9 ,.;:?'()/%@=+\-\u00a0-\uffff]*[A-Za-z0-9.?)%]?")
+# What Markdown work grows with: lines (each may open blocks) and the characters that
+# start inline rules. Runs of other text cost one regex step each.
+_COSTLY = "\n[]!*_`<>&\\|#-+"
+BUDGET = 10_000
 
 
 @lru_cache(maxsize=1)
-def _renderer() -> markdown.Markdown:
-    md = markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists"],
-                           output_format="html")
-    md.preprocessors.deregister("html_block")
-    md.inlinePatterns.deregister("html")
-    return md
+def _renderer() -> MarkdownIt:
+    # html_inline does nothing with raw HTML off; skipping it spares a call per `<`.
+    return MarkdownIt("commonmark", {"html": False}).enable("table").disable("html_inline")
 
 
 def _demote(match: re.Match[str]) -> str:
     return f"<{match.group(1)}h{min(int(match.group(2)) + 3, 6)}"
+
+
+def _cost(text: str) -> int:
+    """An upper bound of markdown-it's work. Table rows count their cells too: each row is
+    padded to the header's width, however little of it is written."""
+    cost = sum(text.count(char) for char in _COSTLY)
+    width = 0  # of the table a line may belong to: a delimiter row (`|---|`) starts one
+    for line in text.split("\n"):
+        if not line.strip():
+            width = 0
+            continue
+        cost += width
+        if "|" in line and "-" in line:
+            width = max(width, line.count("|") + 1)
+    return cost
 
 
 def render(text: object) -> str:
@@ -42,9 +66,10 @@ def render(text: object) -> str:
     text = str(text)
     if _PLAIN.fullmatch(text) and "  " not in text:
         return f"<p>{html.escape(text, quote=False)}</p>"
-    md = _renderer()
-    md.reset()
-    return clean(_HEADING.sub(_demote, md.convert(str(text))))
+    if _cost(text) > BUDGET:
+        return f"<pre>{html.escape(text, quote=False)}</pre>"
+    converted = _ALIGN.sub(r' align="\1"', _renderer().render(text).rstrip("\n"))
+    return clean(_HEADING.sub(_demote, converted))
 
 
 def render_inline(text: object) -> str:

@@ -127,9 +127,18 @@ def request(s: Story, at: str) -> None:
     s.run("status", s.release, "submitted", "--as", "ana", "--now", at)
 
 
+def approve_by_hand(s: Story, who: str, at: str) -> None:
+    """`opsledger status` refuses an approval without its sign-offs; a contributor can still
+    edit the file by hand, and the pull request's check refuses that."""
+    code, _ = s.run("status", s.release, "approved", "--as", who, "--now", at)
+    if code != 0:
+        s.sub(s.release, r"(?m)^status: submitted\b", "status: approved")
+        print(f"   ({who} sets `status: approved` by hand)")
+
+
 def approve_early(s: Story, at: str) -> None:
     s.sign(s.release, "dev_lead", "ben", at)
-    s.run("status", s.release, "approved", "--as", "ana", "--now", at)
+    approve_by_hand(s, "ana", at)
 
 
 def forge(s: Story, at: str) -> None:
@@ -144,7 +153,7 @@ def forge(s: Story, at: str) -> None:
     target.parent.mkdir(exist_ok=True)
     target.write_text(mapping(data) + "\n", encoding="utf-8")
     print(f"   (mallory writes {target.relative_to(s.root)} by hand, signed with her own key)")
-    s.run("status", s.release, "approved", "--as", "ana", "--now", at)
+    approve_by_hand(s, "mallory", at)
 
 
 def sign_and_approve(s: Story, at: str) -> None:
@@ -209,9 +218,10 @@ def postmortem(s: Story, at: str) -> None:
         "# What happened\n\nThe one-page checkout retried payment submission on a slow "
         "provider reply, and the provider refused the duplicate.\n", encoding="utf-8")
     s.run("status", s.incident, "postmortem", "--as", "dana", "--now", at)
-    s.run("status", s.incident, "closed", "--as", "dana", "--now", at)
-    # The approval is of the final content (closed_at and the closing event included).
+    # The close gate's scope leaves out closed_at and the closing event, so the commander
+    # approves first and `status` then checks the gate like the pull request will.
     s.sign(s.incident, "incident_commander", "omar", at)
+    s.run("status", s.incident, "closed", "--as", "dana", "--now", at)
 
 
 def close_release(s: Story, at: str) -> None:

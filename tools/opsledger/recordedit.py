@@ -103,7 +103,8 @@ def write_checked(workspace: Workspace, old: Record, text: str,
     list_ids(workspace.tree, ledger)
     verifier = Verifier(workspace.policy)
     problems: list[Problem] = list(validate_record(new, ledger, workspace.trust, verifier))
-    problems += check_change(Change(old, new, workspace.policy, clock, verifier), gates=False)
+    # The verdict `check` would give on the same edge, gates included.
+    problems += check_change(Change(old, new, workspace.policy, clock, verifier))
     if problems:
         return new, ordered(problems)
     write_atomic(workspace.root / old.path, text.encode("utf-8"))

@@ -231,7 +231,14 @@ def test_implementation_with_the_approval_still_held(
 
 def test_implementation_after_a_revoke_fails(submitted: GitLedger, approved_then_revoked: str,
                                              capsys: pytest.CaptureFixture[str]) -> None:
-    _implement(submitted, "dave")
+    before = submitted.read(f"{REL4}/release.yaml")
+    assert main(["status", "REL-2026-0004", "implementing", "--as", "dave", "--now",
+                 IN_WINDOW]) == 1  # `status` gives the check's verdict and writes nothing
+    assert "missing sign-off: qa (eligible: carol, erin)" in capsys.readouterr().err
+    assert submitted.read(f"{REL4}/release.yaml") == before
+    submitted.edit(f"{REL4}/release.yaml", "status: approved",
+                   f"status: implementing\nexecution:\n  started_at: {IN_WINDOW}")
+    submitted.commit("implementing, by hand", who="dave")
     code, out = run_check(capsys, approved_then_revoked, "--now", IN_WINDOW)
     assert code == 1
     assert "OL303: REL-2026-0004: approval (still held when implementation starts): missing " \

@@ -45,6 +45,7 @@ CODES: dict[str, str] = {
     "OL210": "implementation started inside a freeze window",
     "OL211": "trust root changed together with records",
     "OL212": "reopen without a reason",
+    "OL213": "trust-root change without the approval the base policy names",
     "OL301": "sign-off signature invalid or made by a key not registered for the person",
     "OL302": "sign-off is stale: the record changed after it was signed",
     "OL303": "required sign-off missing",

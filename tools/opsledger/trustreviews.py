@@ -34,13 +34,15 @@ def latest_reviews(reviews: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
     return latest
 
 
-def approvers(reviews: list[dict[str, Any]], pr: int | None, policy: Policy,
-              same_tree: Callable[[str], bool]) -> Approvers:
-    """People of `policy` whose latest review approves a commit for which `same_tree` holds."""
+def approvers(reviews: list[dict[str, Any]], pr: int | None, policy: Policy, head_tree: str,
+              tree_of: Callable[[str], str | None]) -> Approvers:
+    """People of `policy` whose latest review approves a commit whose trust-root tree digest
+    (`tree_of`, None for a commit this clone lacks) is `head_tree`."""
     found = Approvers()
     for uid, review in latest_reviews(reviews).items():
         person = policy.person_by_github_id(uid)
-        reason = _not_counted(review, person, uid, pr, same_tree)
+        reason = _not_counted(review, person, uid, pr) or _other_tree(review, head_tree,
+                                                                        tree_of)
         if reason is not None:
             found.reasons.append(f"review {str(review.get('id'))[:20]} by "
                                  f"{str((review.get('user') or {}).get('login'))[:40]!r}: "
@@ -50,8 +52,8 @@ def approvers(reviews: list[dict[str, Any]], pr: int | None, policy: Policy,
     return found
 
 
-def _not_counted(review: dict[str, Any], person: str | None, uid: int, pr: int | None,
-                 same_tree: Callable[[str], bool]) -> str | None:
+def _not_counted(review: dict[str, Any], person: str | None, uid: int,
+                 pr: int | None) -> str | None:
     if person is None:
         return f"GitHub user id {uid} is no person's github_id in the base policy"
     if review.get("state") != "APPROVED":
@@ -62,9 +64,18 @@ def _not_counted(review: dict[str, Any], person: str | None, uid: int, pr: int |
     commit = review.get("commit_id")
     if not isinstance(commit, str) or not _COMMIT.fullmatch(commit):
         return "it names no commit"
-    if not same_tree(commit):
-        return f"it approved {commit[:12]}, whose trust-root tree is not the head's (or " \
-               "which is not in this clone)"
+    return None
+
+
+def _other_tree(review: dict[str, Any], head_tree: str,
+                tree_of: Callable[[str], str | None]) -> str | None:
+    commit = str(review.get("commit_id"))
+    tree = tree_of(commit)
+    if tree is None:
+        return f"it approved {commit[:12]}, which is not in this clone (fetch the pull " \
+               "request's commits)"
+    if tree != head_tree:
+        return f"it approved {commit[:12]}, whose trust-root tree is not the head's"
     return None
 
 

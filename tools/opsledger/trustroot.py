@@ -123,8 +123,9 @@ def approval_problems(repo: GitRepo, policy: Policy, new: str, paths: list[str],
                         f"by {need} on a commit with this trust-root tree: pass the pull "
                         "request's reviews with `--reviews FILE --pr N`")]
     digest = tree_digest(repo, new)
-    found = approvers(evidence.reviews, evidence.pr, policy,
-                      lambda commit: digest is not None and tree_digest(repo, commit) == digest)
+    assert digest is not None  # the head was resolved
+    found = approvers(evidence.reviews, evidence.pr, policy, digest,
+                      lambda commit: tree_digest(repo, commit))
     if len(fill(slots, found.people, policy)) == sum(s.count for s in slots):
         return []
     got = ", ".join(sorted(found.people)) or "nobody"
@@ -134,8 +135,8 @@ def approval_problems(repo: GitRepo, policy: Policy, new: str, paths: list[str],
 
 
 def _needed(slots: list[Slot], policy: Policy) -> str:
-    return " and ".join(f"{slot.count} {slot.role} (of "
-                        f"{', '.join(policy.roles.get(slot.role, [])) or 'nobody'})"
+    return " and ".join(f"{slot.count} of {slot.role} "
+                        f"({', '.join(policy.roles.get(slot.role, [])) or 'nobody'})"
                         for slot in slots)
 
 

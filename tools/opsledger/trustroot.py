@@ -97,7 +97,7 @@ def head_problems(repo: GitRepo, new: str) -> list[Problem]:
     """The head must still be a ledger: its policy and schemas load, and everything in it
     validates against them (what `validate` of the head would say)."""
     tree = CommitTree(repo, new)
-    trust = read_trust(tree)
+    trust = read_trust(tree, strict=True)
     if isinstance(trust, list):
         return trust
     if trust.policy is None:

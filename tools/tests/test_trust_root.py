@@ -330,3 +330,35 @@ def test_audit_lists_unverified_and_verifies_with_reviews(ledger: GitLedger,
     out = capsys.readouterr().out
     assert "site/a.md" not in out
     assert "approved by heidi" in line_with(out, "site/b.md: error OL213")
+
+
+def test_head_ledger_must_validate_under_the_new_policy(ledger: GitLedger,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    base = ledger.git("rev-parse", "HEAD")
+    ledger.git("checkout", "-q", "-b", "legal")
+    ledger.edit("opsledger.yaml", "\nconstraints:", "\n  - {id: billing, name: Billing, owners: "
+                "[alice], tier: 2}\n\nconstraints:")
+    head = ledger.commit("a new service", who="heidi")
+    code, out = run_check(capsys, base, *admins_approve(ledger, head))
+    assert code == 0, out
+    ledger.git("checkout", "-q", "-b", "attack", base)
+    ledger.edit("opsledger.yaml", "  - {id: search, name: Product search, owners: [bob], tier: 2, "
+                "description: Catalog search and suggestions.}\n", "")
+    head = ledger.commit("drop search", who="heidi")
+    code, out = run_check(capsys, base, *admins_approve(ledger, head))
+    assert code == 1  # records of the head still name it
+    assert "unknown service 'search'" in line_with(out, "releases/", "error OL120")
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ("{not json", "is not a valid JSON Schema: Expecting property name"),
+    ('{"type": 5}', "is not a valid JSON Schema: 5 is not valid"),
+])
+def test_head_schema_broken(ledger: GitLedger, capsys: pytest.CaptureFixture[str], text: str,
+                            reason: str) -> None:
+    base = ledger.git("rev-parse", "HEAD")
+    ledger.write("schemas/signoff.schema.json", text)
+    head = ledger.commit("schema edit", who="heidi")
+    code, out = run_check(capsys, base, *admins_approve(ledger, head))
+    assert code == 1
+    assert reason in line_with(out, "schemas/signoff.schema.json: error OL160")

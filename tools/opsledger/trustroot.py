@@ -81,7 +81,9 @@ def check_change(repo: GitRepo, base: Policy | None, new: str, trust_paths: list
     if not trust_paths:
         return []
     problems = []
-    creation = evidence.audit and base is None  # the commit that created the repository
+    # Replayed history has one commit that creates the ledger (policy and records imported
+    # together, before there was a base to review against); a pull request never is one.
+    creation = evidence.audit and base is None
     if record_paths and not creation:
         problems.append(Problem(trust_paths[0], None, None, "OL211", f"this change edits the "
                                 f"trust root ({_listed(trust_paths)}) and records "

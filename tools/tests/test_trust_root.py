@@ -266,7 +266,7 @@ def test_bootstrap_from_a_base_without_ledger(tmp_path: Path,
     assert f"bootstrap: {base[:12]} has no policy and no records" in out.splitlines()[-1]
     code, out = run_check(capsys, "4b825dc642cb6eb9a060e54bf8d69288fbee4904")
     assert code == 0, out
-    assert "bootstrap: the empty t" in out
+    assert "bootstrap: the empty tree has no policy" in out
 
 
 def test_bootstrap_may_not_bring_records(tmp_path: Path, capsys: pytest.CaptureFixture[str],

@@ -25,9 +25,13 @@ def run(*, base: str, head: str, reviews: str | None, pr: int | None, now: str |
     listed = trustroot.read_reviews(Path(reviews), "--reviews") if reviews else None
     problems, count = check_commits(repo, base_sha, fork, head_sha, clock, listed,
                                     trustroot.Evidence(listed, pr))
-    checked = f"{count} records changed in {(fork or 'the empty tree')[:12]}..{head_sha[:12]}"
+    checked = f"{count} records changed in {_label(fork)}..{head_sha[:12]}"
     if trustroot.bootstraps(repo, base_sha):
-        checked += (f"; bootstrap: {(base_sha or 'the empty tree')[:12]} has no policy and no "
-                    "records, so the policy and schemas are trusted from the head")
+        checked += (f"; bootstrap: {_label(base_sha)} has no policy and no records, so the "
+                    "policy and schemas are trusted from the head")
     errors = [p for p in problems if p.severity == "error"]
     return Outcome(FORMATS[format](problems, checked), 1 if errors else 0)
+
+
+def _label(commit: str | None) -> str:
+    return commit[:12] if commit else "the empty tree"

@@ -26,13 +26,17 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="check a pull request: base -> head")
     p.add_argument("--base", required=True)
     p.add_argument("--head", default="HEAD")
-    p.add_argument("--reviews", metavar="FILE")
+    p.add_argument("--reviews", metavar="FILE", help="the pull request's reviews (GitHub's "
+                   "JSON); with --pr")
+    p.add_argument("--pr", type=int, metavar="N", help="the pull request's number")
     p.add_argument("--now", metavar="TIME")
     p.add_argument("--format", choices=FORMAT_NAMES, default="text")
 
     p = sub.add_parser("audit", help="replay history, checking every commit")
     p.add_argument("--from", dest="start", metavar="REV")
     p.add_argument("--to", dest="end", default="HEAD", metavar="REV")
+    p.add_argument("--reviews", metavar="DIR", help="<PR number>.json: each merged pull "
+                   "request's reviews, to verify trust-root changes")
     p.add_argument("--format", choices=FORMAT_NAMES, default="text")
 
     p = sub.add_parser("new", help="start a release request or an incident")
@@ -113,11 +117,11 @@ def _run(args: argparse.Namespace) -> Outcome:
             return validate.run(paths=a.paths, format=a.format)
         case "check":
             from opsledger.commands import check
-            return check.run(base=a.base, head=a.head, reviews=a.reviews, now=a.now,
+            return check.run(base=a.base, head=a.head, reviews=a.reviews, pr=a.pr, now=a.now,
                              format=a.format)
         case "audit":
             from opsledger.commands import audit
-            return audit.run(start=a.start, end=a.end, format=a.format)
+            return audit.run(start=a.start, end=a.end, reviews=a.reviews, format=a.format)
         case "new":
             from opsledger.commands import new
             return new.run(kind=a.kind, title=a.title, system=a.system, version=a.version,

@@ -91,6 +91,21 @@ class GitRepo:
                 rows.append((mode, sha, name))
         return rows
 
+    def tree_files(self, commit: str) -> list[tuple[str, str, str]] | None:
+        """(mode, object sha, path) of every file of a commit, or None if it is not here."""
+        try:
+            out = self._cmd.execute(["git", "ls-tree", "-r", "-z", "--full-tree",
+                                     f"{commit}^{{tree}}"], strip_newline_in_stdout=False)
+        except self._git_module.GitCommandError:
+            return None
+        rows = []
+        for line in str(out).split("\0"):
+            if line:
+                meta, path = line.split("\t", 1)
+                mode, _, sha = meta.split(" ")
+                rows.append((mode, sha, path))
+        return rows
+
     def blob_size(self, sha: str) -> int:
         _, _, size = self._repo.odb.info(bytes.fromhex(sha))
         return int(size)

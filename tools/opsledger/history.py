@@ -7,15 +7,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from opsledger import ids
+from opsledger import trustroot
 from opsledger.gitrepo import GitRepo
-from opsledger.ledger import POLICY_FILE, scan
+from opsledger.ledger import ALLOWED_AT_TOP, scan
 from opsledger.problems import Problem, ordered
 from opsledger.rules import linked_ids
 from opsledger.signoffs import Verifier
 from opsledger.transitions import Change, check_change, deleted
 from opsledger.tree import CommitTree
-from opsledger.trust import in_trust_root, load_trust
+from opsledger.trust import base_trust, in_trust_root, load_trust
 from opsledger.validate import validate_tree
 
 
@@ -25,31 +25,27 @@ def touched(changes: list[tuple[str, str]]) -> tuple[set[str], list[str], list[s
     trust, records = [], []
     for _, path in changes:
         parts = path.split("/")
-        if parts[0] in ids.KINDS.values() and len(parts) > 1:
+        if in_trust_root(path):
+            trust.append(path)
+        elif len(parts) > 2 or parts[-1] not in ALLOWED_AT_TOP:
             names.add(parts[1])
             records.append(path)
-        elif in_trust_root(path):
-            trust.append(path)
     return names, trust, records
 
 
 def check_commits(repo: GitRepo, trust_commit: str | None, old: str | None, new: str,
-                  clock: datetime, reviews: list[dict[str, Any]] | None) -> tuple[list[Problem],
-                                                                                   int]:
+                  clock: datetime, reviews: list[dict[str, Any]] | None,
+                  evidence: trustroot.Evidence | None = None) -> tuple[list[Problem], int]:
     names, trust_paths, record_paths = touched(repo.changed_paths(old, new))
-    problems: list[Problem] = []
-    trust_tree = CommitTree(repo, trust_commit)
-    bootstrap = trust_commit is None or trust_tree.kind(POLICY_FILE) != "file"
-    if trust_paths and record_paths and not bootstrap:
-        problems.append(Problem(trust_paths[0], None, None, "OL211", f"this change edits the "
-                                f"trust root ({', '.join(trust_paths[:3])}) and records "
-                                f"({', '.join(record_paths[:3])}); split it into two pull "
-                                "requests so the policy change gets its own review"))
-    if bootstrap:
-        trust_tree = CommitTree(repo, new)  # the commit that creates the ledger
-    trust = load_trust(trust_tree)
+    bootstrap = trustroot.bootstraps(repo, trust_commit)
+    # In bootstrap there is no other trust root than the head's (checked as any head is).
+    trust = load_trust(CommitTree(repo, new)) if bootstrap else \
+        base_trust(CommitTree(repo, trust_commit))
+    problems = trustroot.check_change(repo, None if bootstrap else trust.policy, new,
+                                      trust_paths, record_paths,
+                                      evidence or trustroot.Evidence(reviews))
     if not names:
-        return problems + trust.problems, 0
+        return ordered(problems + trust.problems), 0
     verifier = Verifier(trust.policy, reviews, new) if trust.policy else None
     base_ledger = scan(CommitTree(repo, old), names)
     # The PR answers for everything `validate` says of the records it touches and of every

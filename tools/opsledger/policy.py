@@ -48,6 +48,17 @@ class Policy:
                 return key
         return None
 
+    def person_by_github_id(self, github_id: int) -> str | None:
+        for key, person in self.people.items():
+            if person.get("github_id") == github_id:
+                return key
+        return None
+
+    def trust_root_slots(self) -> list[Slot] | None:
+        """Who approves a change to the trust root; None when the policy names no one."""
+        items = self.data.get("trust_root")
+        return _slots(items) if items else None
+
     def keys_of(self, person: str) -> list[str]:
         return list(self.people.get(person, {}).get("keys", []))
 

@@ -198,6 +198,50 @@ def check_policy(policy: Policy) -> Iterator[Problem]:
             if owner not in people:
                 yield policy.doc.problem(("services", index, "owners", j), "OL160",
                                          f"services.{index}.owners: unknown person {owner!r}")
-    for key, value in walk(policy.data.get("releases", {}), ("releases",)):
-        if key and key[-1] == "role" and value not in policy.roles:
-            yield policy.doc.problem(key, "OL160", f"{_dotted(key)}: unknown role {value!r}")
+    yield from _slot_roles_known(policy)
+    if not policy.data.get("trust_root"):
+        yield policy.doc.problem((), "OL160", "trust_root: missing; name who approves a change "
+                                 "to the trust root, e.g. `trust_root: [{role: admin, count: 2}]`")
+    yield from identities_unique(policy)
+
+
+def _slot_roles_known(policy: Policy) -> Iterator[Problem]:
+    for top in ("releases", "trust_root"):
+        for key, value in walk(policy.data.get(top, {}), (top,)):
+            if key and key[-1] == "role" and value not in policy.roles:
+                yield policy.doc.problem(key, "OL160", f"{_dotted(key)}: unknown role {value!r}")
+
+
+IDENTITIES = {"keys": "key", "email": "email", "github": "GitHub login",
+              "github_id": "github_id"}
+
+
+def _identities(person: dict[str, Any]) -> Iterator[tuple[Key, str, object]]:
+    """(position, field, comparable value) of everything that identifies a person."""
+    for field in ("email", "github"):
+        if isinstance(person.get(field), str):
+            yield (field,), field, str(person[field]).lower()
+    if isinstance(person.get("github_id"), int):
+        yield ("github_id",), "github_id", person["github_id"]
+    for index, entry in enumerate(person.get("keys") or []):
+        line = entry.get("key") if isinstance(entry, dict) else entry
+        if isinstance(line, str):
+            # The comment after the key material is free text: the key is type and blob.
+            yield ("keys", index), "keys", tuple(line.split()[:2])
+
+
+def identities_unique(policy: Policy) -> Iterator[Problem]:
+    """One key, email, login or GitHub id belongs to one person: otherwise whoever holds it
+    can act as both."""
+    owner: dict[tuple[str, object], str] = {}
+    for name, person in policy.people.items():
+        if not isinstance(person, dict):
+            continue
+        for key, field, value in _identities(person):
+            first = owner.setdefault((field, value), name)
+            if first != name:
+                yield policy.doc.problem(("people", name, *key), "OL160",
+                                         f"people.{name}.{_dotted(key)}: this "
+                                         f"{IDENTITIES[field]} also belongs to {first}; "
+                                         "keys, emails, GitHub logins and ids are unique "
+                                         "across people")

@@ -21,14 +21,32 @@ _FORMATS.checks("date")(timefmt.is_date)
 _FORMATS.checks("email")(lambda value: not isinstance(value, str) or "@" in value)
 
 
+class BadSchema(ValueError):
+    """A schema file that is not JSON or not a JSON Schema (a trust-root change can do that)."""
+
+    def __init__(self, kind: str, reason: str) -> None:
+        super().__init__(f"schemas/{kind}.schema.json is not a valid JSON Schema: {reason}")
+        self.kind = kind
+
+
 class Schemas:
     """The four schemas, compiled once; read from a tree so a PR cannot swap them."""
 
-    def __init__(self, sources: dict[str, bytes]) -> None:
+    def __init__(self, sources: dict[str, bytes], *, strict: bool = False) -> None:
+        """`strict` also checks each schema against its meta-schema (~0.4 s for the four):
+        worth it only for schemas a change brings, which must not break every later check."""
         self._validators: dict[str, Any] = {}
         for kind in DOCUMENTS:
-            schema = json.loads(sources[kind])
-            cls = jsonschema.validators.validator_for(schema)
+            try:
+                schema = json.loads(sources[kind])
+                cls = jsonschema.validators.validator_for(schema)
+                if strict:
+                    cls.check_schema(schema)
+            except (ValueError, TypeError, AttributeError) as exc:
+                raise BadSchema(kind, str(exc).splitlines()[0] if str(exc) else
+                                type(exc).__name__) from None
+            except jsonschema.SchemaError as exc:
+                raise BadSchema(kind, exc.message) from None
             self._validators[kind] = cls(schema, format_checker=_FORMATS)
 
     def validate(self, kind: str, doc: Document) -> Iterator[Problem]:

@@ -244,7 +244,7 @@ def test_pull_request_reviews_as_evidence(submitted: GitLedger, keys: dict[str, 
 
     def with_reviews(rows: list[dict[str, object]]) -> tuple[int, str]:
         reviews.write_text(json.dumps(rows))
-        return run_check(capsys, base, "--reviews", str(reviews))
+        return run_check(capsys, base, "--reviews", str(reviews), "--pr", "7")
 
     good = {"id": 901, "user": {"login": "carol-c"}, "state": "APPROVED", "commit_id": head}
     assert with_reviews([good])[0] == 0

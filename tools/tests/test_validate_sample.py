@@ -153,7 +153,7 @@ def test_policy_problems(ledger: GitLedger, capsys: pytest.CaptureFixture[str]) 
     assert main(["validate"]) == 1
     assert capsys.readouterr().out == (
         "opsledger.yaml:19:21: error OL160: roles.qa: unknown person 'zoe'\n"
-        "opsledger.yaml:38:24: error OL160: releases.rules.0.require.0.role: unknown role "
+        "opsledger.yaml:39:24: error OL160: releases.rules.0.require.0.role: unknown role "
         "'dbadmin'\n"
-        "opsledger.yaml:97:61: error OL160: services.4.owners: unknown person 'ivo'\n"
+        "opsledger.yaml:98:61: error OL160: services.4.owners: unknown person 'ivo'\n"
         "15 records: 3 problems\n")

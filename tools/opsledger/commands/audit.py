@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from opsledger import timefmt
+from opsledger import timefmt, trustroot
 from opsledger.escape import safe
-from opsledger.gitrepo import GitRepo
+from opsledger.gitrepo import Commit, GitRepo
 from opsledger.history import check_commits
 from opsledger.problems import FatalError, Outcome, Problem
 from opsledger.reporters import FORMATS
 
+# GitHub's subjects for a merge commit and for a squash merge.
+_PR_SUBJECT = re.compile(r"^Merge pull request #(\d+) |\(#(\d+)\)$")
 
-def run(*, start: str | None, end: str, format: str) -> Outcome:
+
+def run(*, start: str | None, end: str, reviews: str | None, format: str) -> Outcome:
     repo = GitRepo(Path.cwd())
+    if reviews is not None and not Path(reviews).is_dir():
+        raise FatalError(f"--reviews {reviews}: not a directory of <PR number>.json files")
     start_sha = repo.resolve(start) if start else None
     commits = repo.first_parent_history(start_sha, repo.resolve(end))
-    sections, everything = [], []
+    sections, everything, failing = [], [], 0
     for commit in commits:
         try:
             clock = timefmt.parse(commit.time)
@@ -24,19 +30,37 @@ def run(*, start: str | None, end: str, format: str) -> Outcome:
             raise FatalError(f"commit {commit.sha[:12]} has an unreadable date") from None
         try:
             problems, _ = check_commits(repo, commit.parent, commit.parent, commit.sha, clock,
-                                        None)
+                                        None, _evidence(commit, reviews))
         except FatalError as exc:
             if commit.parent is None:
                 continue  # history from before the ledger existed
             problems = [Problem(commit.sha[:12], None, None, "OL160", str(exc))]
         if problems:
+            failing += any(p.severity == "error" for p in problems)
             header = f"{commit.sha[:12]} {safe(commit.author)} <{safe(commit.email)}>: " \
                      f"{safe(commit.subject)}"
             sections.append(header + "\n" + "\n".join(
                 "  " + line for line in FORMATS["text"](problems, "").splitlines()[:-1]))
             everything += [p.with_context(f"{commit.sha[:12]} ({safe(commit.author)}): ")
                            for p in problems]
-    summary = f"{len(commits)} commits audited, {len(sections)} with problems"
+    summary = f"{len(commits)} commits audited, {failing} with problems"
+    if len(sections) > failing:
+        summary += f", {len(sections) - failing} with warnings only"
     if format == "text":
-        return Outcome("\n".join([*sections, summary]), 1 if sections else 0)
-    return Outcome(FORMATS[format](everything, summary), 1 if sections else 0)
+        return Outcome("\n".join([*sections, summary]), 1 if failing else 0)
+    return Outcome(FORMATS[format](everything, summary), 1 if failing else 0)
+
+
+def _evidence(commit: Commit, directory: str | None) -> trustroot.Evidence:
+    """The reviews of the pull request this commit merged, if we can tell which it was."""
+    if directory is None:
+        return trustroot.Evidence(unverified="", audit=True)
+    found = _PR_SUBJECT.search(commit.subject)
+    if found is None:
+        return trustroot.Evidence(unverified=": the subject names no pull request", audit=True)
+    pr = int(found.group(1) or found.group(2))
+    path = Path(directory) / f"{pr}.json"
+    if not path.is_file():
+        return trustroot.Evidence(unverified=f": no {path}", audit=True)
+    reviews = trustroot.read_reviews(path, "--reviews")
+    return trustroot.Evidence(reviews, pr, audit=True)

@@ -2,36 +2,36 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
-from opsledger import timefmt
+from opsledger import timefmt, trustroot
 from opsledger.gitrepo import GitRepo
 from opsledger.history import check_commits
 from opsledger.problems import FatalError, Outcome
 from opsledger.reporters import FORMATS
 
 
-def run(*, base: str, head: str, reviews: str | None, now: str | None,
+def run(*, base: str, head: str, reviews: str | None, pr: int | None, now: str | None,
         format: str) -> Outcome:
+    if (reviews is None) != (pr is None):
+        raise FatalError("--reviews FILE and --pr N go together: the reviews of pull request N")
     clock = timefmt.option(now, "--now")
     repo = GitRepo(Path.cwd())
-    base_sha, head_sha = repo.resolve(base), repo.resolve(head)
+    head_sha = repo.resolve(head)
+    # The empty tree as base: the change creates the ledger (it has no commit to resolve).
+    base_sha = None if base == trustroot.EMPTY_TREE else repo.resolve(base)
     # Merge-base semantics: the PR answers only for what changed since it left the base.
-    fork = repo.merge_base(base_sha, head_sha)
-    problems, count = check_commits(repo, base_sha, fork, head_sha, clock, _reviews(reviews))
-    checked = f"{count} records changed in {fork[:12]}..{head_sha[:12]}"
-    return Outcome(FORMATS[format](problems, checked), 1 if problems else 0)
+    fork = repo.merge_base(base_sha, head_sha) if base_sha else None
+    listed = trustroot.read_reviews(Path(reviews), "--reviews") if reviews else None
+    problems, count = check_commits(repo, base_sha, fork, head_sha, clock, listed,
+                                    trustroot.Evidence(listed, pr))
+    checked = f"{count} records changed in {_label(fork)}..{head_sha[:12]}"
+    if trustroot.bootstraps(repo, base_sha):
+        checked += (f"; bootstrap: {_label(base_sha)} has no policy and no records, so the "
+                    "policy and schemas are trusted from the head")
+    errors = [p for p in problems if p.severity == "error"]
+    return Outcome(FORMATS[format](problems, checked), 1 if errors else 0)
 
 
-def _reviews(path: str | None) -> list[dict[str, Any]] | None:
-    if path is None:
-        return None
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise FatalError(f"--reviews {path}: cannot read a JSON list of reviews ({exc})") from None
-    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
-        raise FatalError(f"--reviews {path}: expected GitHub's JSON array of reviews")
-    return data
+def _label(commit: str | None) -> str:
+    return commit[:12] if commit else "the empty tree"

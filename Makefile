@@ -39,8 +39,16 @@ site: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/mkdocs serve
 
-bench: $(STAMP)
-	$(BIN)/python benchmarks/site_build.py
+BENCH_STAMP := $(VENV)/.bench-installed
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	touch $(BENCH_STAMP)
+
+# The ledger at scale beside check-jsonschema, one table (benchmarks/run.py --help);
+# e.g. make bench BENCH_ARGS=--quick. The site benchmark alone: benchmarks/site_build.py.
+bench: $(BENCH_STAMP)
+	nice -n 10 $(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) public .pytest_cache .mypy_cache .ruff_cache

@@ -70,11 +70,12 @@ def sign_all(plans: list[Plan], keys: Path) -> None:
             path = f"{plan.directory}/{plan.kind}.yaml"
             record = Record(plan.kind, plan.id, path, load(path, version.text),
                             version.postmortem)
-            current = digest(record)
+            gate = "approval" if plan.kind == "release" else "close"
+            current = digest(record, gate)
             for signoff in version.signoffs:
                 data = {"record": plan.id, "role": signoff.role, "by": signoff.person,
-                        "decision": "approve", "digest": current, "at": stamp(signoff.at),
-                        "comment": signoff.comment}
+                        "decision": "approve", "gate": gate, "seq": 1, "digest": current,
+                        "at": stamp(signoff.at), "comment": signoff.comment}
                 jobs.append((signoff, data))
 
     by_key: dict[str, list[tuple[Signoff, dict[str, Any]]]] = {}

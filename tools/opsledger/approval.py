@@ -112,6 +112,32 @@ def evaluate(record: Record, policy: Policy, gate: Gate, verifier: Verifier | No
     return Evaluation(gate, results, rejected, decisions, excluded, opened)
 
 
+def cannot_count(record: Record, policy: Policy, gate: Gate, role: str, person: str,
+                 decision: str) -> str | None:
+    """Why a new `decision` by person as role for gate would count for nothing, if it would."""
+    roles = sorted({slot.role for slot in gate.slots})
+    if role not in roles and not (person in gate.also and decision == gate.decision):
+        return (f"{record.id} does not need {role} for gate {gate.name} (it needs: "
+                f"{', '.join(roles) or 'nobody'})")
+    why = excluded_people(record, policy).get(person)
+    if why and decision == "approve":
+        return f"{person}'s approval of {record.id} cannot count: {why}"
+    return None
+
+
+def overlap(record: Record, policy: Policy, gate: Gate, role: str, person: str) -> str | None:
+    """A warning, not a refusal: the matching may still move the person to this slot once
+    someone else fills the one they hold now."""
+    if not policy.constraint("distinct_approvers"):
+        return None
+    evaluation = evaluate(record, policy, gate, None)
+    elsewhere = [s.role for s in evaluation.slots if s.person == person and s.role != role]
+    if not elsewhere:
+        return None
+    return (f"{person} already fills {elsewhere[0]} for gate {gate.name} and approvers must be "
+            f"distinct: this counts only if someone else fills {elsewhere[0]}")
+
+
 def _fresh(verdict: Verdict, not_before: datetime | None) -> bool:
     if not_before is None:
         return True

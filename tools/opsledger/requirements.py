@@ -98,6 +98,16 @@ def approval_gate(record: Record, policy: Policy) -> Gate:
     return Gate("approval", "approval", tuple(release_slots(record, policy)))
 
 
+def named_gate(record: Record, policy: Policy, name: str) -> Gate:
+    """The gate a sign-off names, as the record would meet it."""
+    if record.kind == "release":
+        phase = "emergency" if name == "emergency" else "full"
+        requester = str(record.data.get("requested_by") or "")
+        return Gate(name, name, tuple(release_slots(record, policy, phase)),
+                    also=(requester,) if name == "cancel" and requester else ())
+    return Gate(name, name, tuple(policy.gate(name.split(":", 1)[0])))
+
+
 def close_gate(policy: Policy) -> Gate:
     return Gate("close", "closing (postmortem approval)", tuple(policy.gate("close")))
 

@@ -333,8 +333,16 @@ def test_one_sided_link_fails_as_validate_would(keyed: GitLedger,
 def test_requesters_own_approval_is_named(submitted: GitLedger, keys: dict[str, Path],
                                           capsys: pytest.CaptureFixture[str]) -> None:
     base = submitted.git("rev-parse", "HEAD")
+    assert main(["sign", "REL-2026-0004", "--role", "dev_lead", "--as", "alice", "--key",
+                 str(keys["alice"]), "--at", NOW]) == 1
+    assert ("refused: alice's approval of REL-2026-0004 cannot count: they are the requester"
+            in capsys.readouterr().err)
+    # alice signs anyway, with the rule relaxed in her working copy only
+    policy = submitted.read("opsledger.yaml")
+    submitted.edit("opsledger.yaml", "requester_may_approve: false", "requester_may_approve: true")
     for role, person in (("dev_lead", "alice"), ("dba", "grace"), ("qa", "carol")):
         sign(keys, "REL-2026-0004", role, person)
+    submitted.write("opsledger.yaml", policy)
     _approve(submitted, who="alice")
     code, out = run_check(capsys, base)
     assert code == 1
@@ -354,3 +362,21 @@ def test_evidence_the_policy_does_not_accept(submitted: GitLedger, keys: dict[st
     assert (f"{REL4}/signoffs/qa--carol.yaml:9:12: error OL307: sign-off cannot count: signature "
             "evidence is not accepted by the policy (signoff_evidence: review)") in \
         capsys.readouterr().out
+
+
+def test_sign_refuses_what_could_not_count(submitted: GitLedger, keys: dict[str, Path],
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    # REL-2026-0004 (medium, data migration) needs dev_lead, qa and dba, not security
+    assert main(["sign", "REL-2026-0004", "--role", "security", "--as", "frank", "--key",
+                 str(keys["frank"]), "--at", NOW]) == 1
+    assert ("refused: REL-2026-0004 does not need security for gate approval (it needs: dba, "
+            "dev_lead, qa)") in capsys.readouterr().err
+    # grace holds cab and dba; a second role of hers is signed, with a warning why it may not count
+    submitted.edit("opsledger.yaml", "  qa: [carol, erin]", "  qa: [carol, erin, grace]")
+    submitted.commit("grace joins qa", who="heidi")
+    sign(keys, "REL-2026-0004", "dba", "grace")
+    capsys.readouterr()
+    sign(keys, "REL-2026-0004", "qa", "grace")
+    assert ("warning: grace already fills dba for gate approval and approvers must be distinct: "
+            "this counts only if someone else fills dba") in capsys.readouterr().err
+    assert not list(submitted.root.glob(f"{REL4}/signoffs/security--*"))

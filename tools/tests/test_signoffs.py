@@ -194,16 +194,16 @@ def test_matching_not_greedy(keyed: GitLedger, keys: dict[str, Path],
 def test_role_added_in_same_pr_does_not_count(submitted: GitLedger, keys: dict[str, Path],
                                               capsys: pytest.CaptureFixture[str]) -> None:
     base = submitted.git("rev-parse", "HEAD")
-    submitted.edit("opsledger.yaml", "  qa: [carol, erin]", "  qa: [carol, erin, bob]")
-    assert sign(keys, "REL-2026-0004", "dev_lead", "alice") == 0
-    assert sign(keys, "REL-2026-0004", "qa", "bob") == 0
+    submitted.edit("opsledger.yaml", "  qa: [carol, erin]", "  qa: [carol, erin, frank]")
+    assert sign(keys, "REL-2026-0004", "dev_lead", "bob") == 0
+    assert sign(keys, "REL-2026-0004", "qa", "frank") == 0
     assert sign(keys, "REL-2026-0004", "dba", "grace") == 0
     approve_pr(submitted, REL4)
     submitted.commit("add myself and approve", who="bob")
     code, out = run_check(capsys, base)
     assert code == 1
     assert "OL211" in out
-    assert "qa--bob.yaml:3:5: error OL151: bob does not hold the role qa" in out
+    assert "qa--frank.yaml:3:5: error OL151: frank does not hold the role qa" in out
 
 
 def test_revoked_and_rejected(submitted: GitLedger, keys: dict[str, Path],

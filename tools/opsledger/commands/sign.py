@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from opsledger import ids, lifecycle, sshsig, timefmt
+from opsledger.approval import cannot_count, overlap
 from opsledger.atomic import write_atomic
 from opsledger.digest import INCIDENT_GATES, RELEASE_GATES, digest, gate_known
 from opsledger.escape import safe
@@ -14,6 +15,7 @@ from opsledger.ledger import Record
 from opsledger.loader import load
 from opsledger.policy import Policy
 from opsledger.problems import FatalError, Outcome
+from opsledger.requirements import named_gate
 from opsledger.signoffs import payload
 from opsledger.workspace import Workspace
 from opsledger.yamlout import mapping
@@ -26,7 +28,8 @@ def run(*, record_id: str, role: str, person: str | None, key: str | None, decis
     record = workspace.record(record_id)
     who = workspace.person()
     gate = gate or default_gate(record, policy, role, decision)
-    refusal = _refusal(policy, who, role, record) or _gate_refusal(record, gate)
+    refusal = _refusal(policy, who, role, record) or _gate_refusal(record, gate) or \
+        cannot_count(record, policy, named_gate(record, policy, gate), role, who, decision)
     if refusal:
         return Outcome("", 1, f"opsledger: refused: {refusal}")
     key_file = _key_file(key, root)
@@ -47,9 +50,11 @@ def run(*, record_id: str, role: str, person: str | None, key: str | None, decis
     assert load(str(target), text.encode()).data == data  # what we write reads back the same
     target.parent.mkdir(exist_ok=True)
     write_atomic(target, text.encode("utf-8"), exclusive=True)
+    warning = overlap(record, policy, named_gate(record, policy, gate), role, who) \
+        if decision == "approve" else None
+    note = f"{who} signed {record.id} as {role}: {decision} for gate {gate} {data['digest']}"
     return Outcome(str(target.relative_to(root)),
-                   note=f"{who} signed {record.id} as {role}: {decision} for gate {gate} "
-                        f"{data['digest']}")
+                   note=f"warning: {warning}\n{note}" if warning else note)
 
 
 def default_gate(record: Record, policy: Policy, role: str, decision: str) -> str:

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from opsledger import timefmt
 from opsledger.ledger import Record
-from opsledger.policy import Policy
+from opsledger.policy import Policy, Slot
 from opsledger.requirements import Gate
 from opsledger.signoffs import State, Verdict, Verifier, judge_all, latest
 
@@ -136,6 +136,17 @@ def overlap(record: Record, policy: Policy, gate: Gate, role: str, person: str) 
         return None
     return (f"{person} already fills {elsewhere[0]} for gate {gate.name} and approvers must be "
             f"distinct: this counts only if someone else fills {elsewhere[0]}")
+
+
+def fillable(slots: tuple[Slot, ...] | list[Slot], policy: Policy,
+             excluded: set[str] | frozenset[str] = frozenset()) -> bool:
+    """Whether the people the policy has could fill every slot at all (distinct where the
+    policy says so), leaving out `excluded`."""
+    instances = [slot.role for slot in slots for _ in range(slot.count)]
+    holders = {role: [p for p in policy.roles.get(role, []) if p not in excluded]
+               for role in set(instances)}
+    return len(_match(instances, holders, policy.constraint("distinct_approvers"))) == \
+        len(instances)
 
 
 def _fresh(verdict: Verdict, not_before: datetime | None) -> bool:

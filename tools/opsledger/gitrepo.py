@@ -53,6 +53,15 @@ class GitRepo:
             raise FatalError(f"revision {rev!r} not found{hint}") from None
         return str(out).strip()
 
+    def has_commit(self, sha: str) -> bool:
+        if not sha or sha.startswith("-") or not all(c in "0123456789abcdef" for c in sha):
+            return False
+        try:
+            self._cmd.execute(["git", "cat-file", "-e", f"{sha}^{{commit}}"])
+        except self._git_module.GitCommandError:
+            return False
+        return True
+
     def is_shallow(self) -> bool:
         return self._run("rev-parse", "--is-shallow-repository").strip() == "true"
 

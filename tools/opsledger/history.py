@@ -8,11 +8,12 @@ from datetime import datetime
 from typing import Any
 
 from opsledger import trustroot
+from opsledger.digest import digest
 from opsledger.gitrepo import GitRepo
-from opsledger.ledger import ALLOWED_AT_TOP, scan
+from opsledger.ledger import ALLOWED_AT_TOP, Record, read_record, scan
 from opsledger.problems import Problem, ordered
 from opsledger.rules import linked_ids
-from opsledger.signoffs import Verifier
+from opsledger.signoffs import DigestAt, Verifier
 from opsledger.transitions import Change, check_change, deleted
 from opsledger.tree import CommitTree
 from opsledger.trust import base_trust, in_trust_root, load_trust
@@ -27,15 +28,17 @@ def touched(changes: list[tuple[str, str]]) -> tuple[set[str], list[str], list[s
         parts = path.split("/")
         if in_trust_root(path):
             trust.append(path)
-        elif len(parts) > 2 or parts[-1] not in ALLOWED_AT_TOP:
-            names.add(parts[1])
+            continue
+        names.add(parts[1])  # a README or .gitkeep too: the layout rules judge what it is
+        if len(parts) > 2 or parts[-1] not in ALLOWED_AT_TOP:
             records.append(path)
     return names, trust, records
 
 
 def check_commits(repo: GitRepo, trust_commit: str | None, old: str | None, new: str,
                   clock: datetime, reviews: list[dict[str, Any]] | None,
-                  evidence: trustroot.Evidence | None = None) -> tuple[list[Problem], int]:
+                  evidence: trustroot.Evidence | None = None,
+                  pull_request: bool = False) -> tuple[list[Problem], int]:
     names, trust_paths, record_paths = touched(repo.changed_paths(old, new))
     bootstrap = trustroot.bootstraps(repo, trust_commit)
     # In bootstrap there is no other trust root than the head's (checked as any head is).
@@ -46,8 +49,10 @@ def check_commits(repo: GitRepo, trust_commit: str | None, old: str | None, new:
                                       evidence or trustroot.Evidence(reviews))
     if not names:
         return ordered(problems + trust.problems), 0
-    verifier = Verifier(trust.policy, reviews, new) if trust.policy else None
     base_ledger = scan(CommitTree(repo, old), names)
+    verifier = None if trust.policy is None else Verifier(
+        trust.policy, reviews, new, evidence.pr if evidence else None,
+        _added_signoffs(repo, old, new) if pull_request else None, _digest_at(repo))
     # The PR answers for everything `validate` says of the records it touches and of every
     # record linked to or from them (a one-sided link breaks the record on the other end).
     linked = linked_ids(scan(CommitTree(repo, new), names)) | linked_ids(base_ledger)
@@ -65,3 +70,19 @@ def check_commits(repo: GitRepo, trust_commit: str | None, old: str | None, new:
                 continue  # records imported with the ledger itself
             problems += check_change(Change(before, after, trust.policy, clock, verifier))
     return ordered(problems), len(names)
+
+
+def _added_signoffs(repo: GitRepo, old: str | None, new: str) -> frozenset[str]:
+    return frozenset(path for status, path in repo.changed_paths(old, new)
+                     if status == "A" and "/signoffs/" in path)
+
+
+def _digest_at(repo: GitRepo) -> DigestAt:
+    """The digest a record had at another commit of the pull request (None when that
+    commit is not in this clone or the record cannot be read there)."""
+    def at(commit: str, record: Record, gate: str) -> str | None:
+        if not repo.has_commit(commit):
+            return None
+        found, _ = read_record(CommitTree(repo, commit), record.kind, record.id)
+        return digest(found, gate) if found.doc is not None else None
+    return at

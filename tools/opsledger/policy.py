@@ -86,6 +86,9 @@ class Policy:
             return _slots(override)
         return _slots(self._releases.get("required_signoffs", {}).get(risk))
 
+    def risk_levels(self) -> list[str]:
+        return list(self._releases.get("required_signoffs", {}))
+
     def rules(self) -> list[dict[str, Any]]:
         return list(self._releases.get("rules", []))
 

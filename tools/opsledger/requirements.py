@@ -3,7 +3,9 @@ edge of its lifecycle."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import combinations
 
 from opsledger import fieldpath, lifecycle
 from opsledger.ledger import Record
@@ -21,6 +23,20 @@ def release_slots(record: Record, policy: Policy, phase: str = "full") -> list[S
         if ("equals" in when and value == when["equals"]) or value in when.get("in", []):
             slots += [Slot(s["role"], int(s.get("count", 1))) for s in rule["require"]]
     return _merge(slots)
+
+
+def possible_slot_sets(policy: Policy) -> Iterator[tuple[str, list[Slot]]]:
+    """Every set of release slots the policy can ask for: each risk level with each
+    combination of the rules that add roles."""
+    rules = policy.rules()
+    for risk in policy.risk_levels():
+        for size in range(len(rules) + 1):
+            for chosen in combinations(rules, size):
+                slots = policy.risk_slots(risk, "normal")
+                for rule in chosen:
+                    slots += [Slot(s["role"], int(s.get("count", 1))) for s in rule["require"]]
+                names = ", ".join(f"rule {str(rule.get('name', '?'))!r}" for rule in chosen)
+                yield f"risk {risk}" + (f" with {names}" if names else ""), _merge(slots)
 
 
 def _merge(slots: list[Slot]) -> list[Slot]:

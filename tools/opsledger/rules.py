@@ -9,12 +9,14 @@ from datetime import datetime
 from typing import Any
 
 from opsledger import ids, lifecycle, timefmt
+from opsledger.approval import fillable
 from opsledger.fieldpath import dotted as _dotted
 from opsledger.fieldpath import get as _get
 from opsledger.ledger import Ledger, Record
 from opsledger.loader import Key, walk
 from opsledger.policy import Policy
 from opsledger.problems import Problem
+from opsledger.requirements import possible_slot_sets
 
 
 @dataclass
@@ -46,8 +48,9 @@ def people_exist(record: Record, ctx: Context) -> Iterator[Problem]:
     for key, value in walk(record.data):
         field = key[-1] if key else None
         parent = key[-2] if len(key) > 1 else None
-        is_person = (field in PERSON_FIELDS and isinstance(value, str)) or (
-            isinstance(field, int) and parent in PERSON_LISTS)
+        # Values of the wrong type are the schema's to report; only names are looked up.
+        is_person = isinstance(value, str) and (
+            field in PERSON_FIELDS or (isinstance(field, int) and parent in PERSON_LISTS))
         if is_person and value not in ctx.policy.people:
             yield _problem(record, key, "OL121", f"{_dotted(key)}: unknown person {value!r}; "
                            "add them to `people` in opsledger.yaml or fix the name")
@@ -97,6 +100,8 @@ def links_exist(record: Record, ctx: Context) -> Iterator[Problem]:
         targets = value if isinstance(value, list) else [value] if value else []
         for index, target in enumerate(targets):
             key: Key = (field, index) if isinstance(value, list) else (field,)
+            if not isinstance(target, str):
+                continue  # the schema reports it
             if target not in ctx.ledger.ids[kind]:
                 yield _problem(record, key, code, f"{_dotted(key)}: {kind} {target!r} does "
                                "not exist")
@@ -155,7 +160,8 @@ def severity_roles_filled(record: Record, ctx: Context) -> Iterator[Problem]:
         return
     severity = ctx.policy.severity(str(record.data.get("severity")))
     required = ["incident_commander", *severity.get("required_roles", [])]
-    held = {r.get("role") for r in record.data.get("roles") or [] if isinstance(r, dict)}
+    held = {r.get("role") for r in record.data.get("roles") or []
+            if isinstance(r, dict) and isinstance(r.get("role"), str)}
     for role in dict.fromkeys(required):
         if role not in held:
             yield _problem(record, ("roles",), "OL140", f"roles: {record.data.get('severity')} "
@@ -166,7 +172,7 @@ def action_item_ids_unique(record: Record, ctx: Context) -> Iterator[Problem]:
     seen: set[str] = set()
     for index, item in enumerate(record.data.get("action_items") or []):
         item_id = item.get("id") if isinstance(item, dict) else None
-        if item_id in seen:
+        if isinstance(item_id, str) and item_id in seen:
             yield _problem(record, ("action_items", index, "id"), "OL111",
                            f"action_items.{index}.id: {item_id!r} used twice in this incident")
         if isinstance(item_id, str):
@@ -203,6 +209,16 @@ def check_policy(policy: Policy) -> Iterator[Problem]:
         yield policy.doc.problem((), "OL160", "trust_root: missing; name who approves a change "
                                  "to the trust root, e.g. `trust_root: [{role: admin, count: 2}]`")
     yield from identities_unique(policy)
+    yield from _requirements_fillable(policy)
+
+
+def _requirements_fillable(policy: Policy) -> Iterator[Problem]:
+    for label, slots in possible_slot_sets(policy):
+        if all(s.role in policy.roles for s in slots) and not fillable(slots, policy):
+            wanted = ", ".join(f"{s.role} x{s.count}" if s.count > 1 else s.role for s in slots)
+            yield policy.doc.problem(("releases", "required_signoffs"), "OL160",
+                                     f"releases.required_signoffs: {label} needs {wanted}, and "
+                                     "no set of distinct people in roles can fill it")
 
 
 def _slot_roles_known(policy: Policy) -> Iterator[Problem]:

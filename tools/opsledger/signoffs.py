@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -45,14 +46,23 @@ def payload(data: dict[str, Any]) -> bytes:
     return canonical({k: v for k, v in data.items() if k not in EVIDENCE_FIELDS})
 
 
+DigestAt = Callable[[str, Record, str], str | None]  # (commit, record, gate) -> digest
+
+
 @dataclass
 class Verifier:
-    """Checks evidence; `reviews` is the forge's review list for `head`, if we have one."""
+    """Checks evidence. In a pull request (`added` given) a review sign-off the PR adds is
+    verified against the PR's reviews (`reviews`, `pr`); without them it fails closed. Review
+    sign-offs merged earlier were verified by the pull request that added them."""
 
     policy: Policy
     reviews: list[dict[str, Any]] | None = None
     head: str | None = None
+    pr: int | None = None
+    added: frozenset[str] | None = None  # sign-off paths the pull request adds
+    digest_at: DigestAt | None = None
     _cache: dict[str, bool] = field(default_factory=dict)
+    _used: dict[object, str] = field(default_factory=dict)  # review id -> what it proved
 
     def signature_ok(self, data: dict[str, Any]) -> bool:
         person = self.policy.people.get(str(data.get("by")), {})
@@ -63,24 +73,52 @@ class Verifier:
                                              self.policy.keys_of(str(data.get("by"))))
         return self._cache[key]
 
-    def review_problem(self, data: dict[str, Any]) -> str | None:
-        if self.reviews is None:
-            return None  # accepted at merge time; nothing to re-verify against
-        evidence = data.get("review") or {}
-        login = self.policy.people.get(str(data.get("by")), {}).get("github")
-        for review in self.reviews:
-            if review.get("id") == evidence.get("review_id"):
-                user = (review.get("user") or {}).get("login")
-                if review.get("state") != "APPROVED":
-                    return f"review {review.get('id')} is {review.get('state')}, not APPROVED"
-                if not login or str(user).lower() != str(login).lower():
-                    return f"review {review.get('id')} is by {user!r}, not {data.get('by')}'s " \
-                           f"GitHub login {login!r}"
-                if self.head and review.get("commit_id") != self.head:
-                    return f"review {review.get('id')} approved commit " \
-                           f"{str(review.get('commit_id'))[:12]}, not the head {self.head[:12]}"
-                return None
-        return f"no review {evidence.get('review_id')} on this pull request"
+    def review_problem(self, data: dict[str, Any], record: Record, path: str) -> str | None:
+        if self.added is None or path not in self.added:
+            return None  # outside a pull request, or merged before: accepted at merge time
+        if self.reviews is None or self.pr is None:
+            return "review evidence is verified against the pull request's reviews: run " \
+                   "`opsledger check` with --reviews FILE --pr N"
+        evidence: dict[str, Any] = data["review"] if isinstance(data.get("review"), dict) else {}
+        if evidence.get("pr") != self.pr:
+            return f"it names pull request {evidence.get('pr')}, this is {self.pr}"
+        if data.get("decision") != "approve":
+            return "a review proves an approval only"
+        review = self._latest_of(str(data.get("by")))
+        if review is None:
+            return f"{data.get('by')} (github_id in the policy) has no approving review on " \
+                   "this pull request"
+        return self._review_mismatch(review, evidence, data, record)
+
+    def _latest_of(self, person: str) -> dict[str, Any] | None:
+        github_id = self.policy.people.get(person, {}).get("github_id")
+        latest = None
+        for review in self.reviews or []:
+            user: dict[str, Any] = review["user"] if isinstance(review.get("user"), dict) else {}
+            if user.get("id") == github_id and github_id is not None and \
+                    review.get("state") not in ("COMMENTED", "PENDING"):
+                latest = review
+        return latest
+
+    def _review_mismatch(self, review: dict[str, Any], evidence: dict[str, Any],
+                         data: dict[str, Any], record: Record) -> str | None:
+        if review.get("id") != evidence.get("review_id"):
+            return f"review {evidence.get('review_id')} is not {data.get('by')}'s latest " \
+                   f"review ({review.get('id')}, {review.get('state')})"
+        if review.get("state") != "APPROVED":
+            return f"review {review.get('id')} is {review.get('state')}, not APPROVED"
+        named = re.search(r"/approve\s+([a-z][a-z0-9_]*)", str(review.get("body") or ""))
+        if named and named.group(1) != data.get("role"):
+            return f"review {review.get('id')} approves as {named.group(1)}, not {data.get('role')}"
+        proved = f"{record.id} as {data.get('role')}"
+        if self._used.setdefault(review.get("id"), proved) != proved:
+            return f"review {review.get('id')} already proves {self._used[review.get('id')]}"
+        commit = str(review.get("commit_id"))
+        if self.digest_at is not None and \
+                self.digest_at(commit, record, str(data.get("gate"))) != data.get("digest"):
+            return f"review {review.get('id')} approved commit {commit[:12]}, where " \
+                   f"{record.id} is not what the sign-off's digest says"
+        return None
 
 
 @dataclass
@@ -113,7 +151,7 @@ def judge(record: Record, signoff: Signoff, policy: Policy, verifier: Verifier |
         return Verdict(signoff, State.UNACCEPTED, f"{kind} evidence is not accepted by the "
                        f"policy (signoff_evidence: {', '.join(policy.evidence)})")
     if verifier is not None:
-        failed = _evidence_problem(kind, data, verifier)
+        failed = _evidence_problem(kind, data, verifier, record, signoff.path)
         if failed:
             return Verdict(signoff, *failed)
     if gate not in digests:
@@ -125,10 +163,10 @@ def judge(record: Record, signoff: Signoff, policy: Policy, verifier: Verifier |
     return Verdict(signoff, State.VALID)
 
 
-def _evidence_problem(kind: str, data: dict[str, Any],
-                      verifier: Verifier) -> tuple[State, str] | None:
+def _evidence_problem(kind: str, data: dict[str, Any], verifier: Verifier, record: Record,
+                      path: str) -> tuple[State, str] | None:
     if kind == "review":
-        reason = verifier.review_problem(data)
+        reason = verifier.review_problem(data, record, path)
         return (State.UNVERIFIED, reason) if reason else None
     if not verifier.signature_ok(data):
         return State.FORGED, (f"signature is not a valid `opsledger` signature by a key "

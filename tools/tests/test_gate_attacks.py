@@ -380,3 +380,19 @@ def test_sign_refuses_what_could_not_count(submitted: GitLedger, keys: dict[str,
     assert ("warning: grace already fills dba for gate approval and approvers must be distinct: "
             "this counts only if someone else fills dba") in capsys.readouterr().err
     assert not list(submitted.root.glob(f"{REL4}/signoffs/security--*"))
+
+
+def test_requirements_no_one_can_fill_are_named(ledger: GitLedger,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    # REL-2026-0005: heidi executes, so cab x2 must come from grace, frank and ivan, while
+    # grace is the only dba and frank the only security approver
+    assert main(["show", "REL-2026-0005"]) == 0
+    assert "cannot be met: no set of distinct people the policy has can fill these slots" in \
+        capsys.readouterr().out
+    assert main(["show", "REL-2026-0004"]) == 0
+    assert "cannot be met" not in capsys.readouterr().out
+    ledger.edit("opsledger.yaml", "  cab: [grace, heidi, frank, ivan]", "  cab: [grace, heidi, frank]")
+    assert main(["validate"]) == 1
+    assert ("error OL160: releases.required_signoffs: risk critical with rule 'data migrations "
+            "need a database administrator' needs dev_lead, qa, ops, security, cab x2, dba, and "
+            "no set of distinct people in roles can fill it") in capsys.readouterr().out

@@ -177,8 +177,8 @@ def test_matching_not_greedy(keyed: GitLedger, keys: dict[str, Path],
                              capsys: pytest.CaptureFixture[str]) -> None:
     base = keyed.git("rev-parse", "HEAD")
     # grace signs cab first in file order; a greedy fill would use her for cab and leave dba
-    keyed.edit("opsledger.yaml", "  cab: [grace, heidi, frank]",
-               "  cab: [grace, heidi, frank, erin, ivan]")
+    keyed.edit("opsledger.yaml", "  cab: [grace, heidi, frank, ivan]",
+               "  cab: [grace, heidi, frank, ivan, erin]")
     keyed.commit("policy: erin and ivan join cab", who="heidi")
     base = keyed.git("rev-parse", "HEAD")
     for role, person in [("cab", "grace"), ("dba", "grace"), ("cab", "erin"), ("cab", "ivan"),
@@ -220,43 +220,86 @@ def test_revoked_and_rejected(submitted: GitLedger, keys: dict[str, Path],
     assert "missing sign-off: qa" in out
 
 
-def _review_signoff(ledger: GitLedger, record: str, role: str, person: str, review_id: int) -> None:
+def _review_signoff(ledger: GitLedger, record: str, role: str, person: str, review_id: int,
+                    pr: int = 7, decision: str = "approve") -> None:
     from opsledger.digest import digest
     from opsledger.tree import WorkTree
     from opsledger.workspace import load_record
 
     value = digest(load_record(WorkTree(ledger.root), record))
     ledger.write(f"{REL4}/signoffs/{role}--{person}.yaml",
-                 f'record: "{record}"\nrole: "{role}"\nby: "{person}"\ndecision: "approve"\n'
+                 f'record: "{record}"\nrole: "{role}"\nby: "{person}"\ndecision: "{decision}"\n'
                  f'gate: "approval"\nseq: 1\n'
-                 f'digest: "{value}"\nat: "{NOW}"\nreview:\n  pr: 42\n  review_id: {review_id}\n')
+                 f'digest: "{value}"\nat: "{NOW}"\nreview:\n  pr: {pr}\n  review_id: {review_id}\n')
+
+
+CAROL = {"login": "carol-c", "id": 5512345}  # carol's github_id in the sample policy
 
 
 def test_pull_request_reviews_as_evidence(submitted: GitLedger, keys: dict[str, Path],
                                           capsys: pytest.CaptureFixture[str]) -> None:
     base = submitted.git("rev-parse", "HEAD")
+    submitted.edit(f"{REL4}/release.yaml", "downtime_minutes: 0", "downtime_minutes: 45")
+    earlier = submitted.commit("a draft of the change", who="alice")
+    submitted.edit(f"{REL4}/release.yaml", "downtime_minutes: 45", "downtime_minutes: 0")
     assert sign(keys, "REL-2026-0004", "dev_lead", "bob") == 0
     assert sign(keys, "REL-2026-0004", "dba", "grace") == 0
+    reviewed = submitted.commit("signatures", who="bob")
     _review_signoff(submitted, "REL-2026-0004", "qa", "carol", 901)
     approve_pr(submitted, REL4)
-    head = submitted.commit("approve by review", who="bob")
+    submitted.commit("approve by review", who="bob")
     reviews = submitted.root.parent / "reviews.json"
 
     def with_reviews(rows: list[dict[str, object]]) -> tuple[int, str]:
         reviews.write_text(json.dumps(rows))
         return run_check(capsys, base, "--reviews", str(reviews), "--pr", "7")
 
-    good = {"id": 901, "user": {"login": "carol-c"}, "state": "APPROVED", "commit_id": head}
+    # carol approved the commit before the sign-off file recording it was added
+    good = {"id": 901, "user": CAROL, "state": "APPROVED", "commit_id": reviewed}
     assert with_reviews([good])[0] == 0
-    code, out = with_reviews([{**good, "commit_id": "0" * 40}])
+    code, out = with_reviews([{**good, "commit_id": earlier}])
     assert code == 1
     assert (f"{REL4}/signoffs/qa--carol.yaml:10:3: error OL306: forged or unverifiable sign-off: "
-            f"review 901 approved commit 000000000000, not the head {head[:12]}\n") in out
-    code, out = with_reviews([{**good, "user": {"login": "mallory"}}])
-    assert code == 1 and "is by 'mallory', not carol's GitHub login 'carol-c'" in out
+            f"review 901 approved commit {earlier[:12]}, where REL-2026-0004 is not what the "
+            "sign-off's digest says\n") in out
+    # a renamed login registered again by someone else: matched by github_id, not login
+    code, out = with_reviews([{**good, "user": {"login": "carol-c", "id": 666}}])
+    assert code == 1 and "carol (github_id in the policy) has no approving review" in out
     code, out = with_reviews([{**good, "state": "COMMENTED"}])
-    assert code == 1 and "is COMMENTED, not APPROVED" in out
-    assert run_check(capsys, base)[0] == 0  # no reviews file: accepted as merged
+    assert code == 1 and "has no approving review on this pull request" in out
+    later = {"id": 950, "user": CAROL, "state": "CHANGES_REQUESTED", "commit_id": reviewed}
+    code, out = with_reviews([good, later])
+    assert code == 1 and "review 901 is not carol's latest review (950, CHANGES_REQUESTED)" in out
+    code, out = with_reviews([{**good, "body": "LGTM /approve dba"}])
+    assert code == 1 and "review 901 approves as dba, not qa" in out
+    code, out = run_check(capsys, base)  # no reviews: a review sign-off the PR adds fails closed
+    assert code == 1 and "run `opsledger check` with --reviews FILE --pr N" in out
+    reviews.write_text(json.dumps([good]))
+    assert run_check(capsys, base, "--reviews", str(reviews), "--pr", "8")[0] == 1  # another PR
+
+
+def test_a_review_proves_only_an_approve(submitted: GitLedger,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    base = submitted.git("rev-parse", "HEAD")
+    reviewed = submitted.git("rev-parse", "HEAD")
+    _review_signoff(submitted, "REL-2026-0004", "qa", "carol", 901, decision="reject")
+    submitted.edit(f"{REL4}/release.yaml", "status: submitted", "status: rejected")
+    submitted.commit("rejected by review", who="mallory")
+    reviews = submitted.root.parent / "reviews.json"
+    reviews.write_text(json.dumps([{"id": 901, "user": CAROL, "state": "APPROVED",
+                                    "commit_id": reviewed}]))
+    code, out = run_check(capsys, base, "--reviews", str(reviews), "--pr", "7")
+    assert code == 1 and "a review proves an approval only" in out
+
+
+def test_merged_review_signoffs_are_not_verified_again(submitted: GitLedger,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    _review_signoff(submitted, "REL-2026-0004", "qa", "carol", 901)
+    base = submitted.commit("carol's review, merged in pull request 7", who="carol")
+    submitted.edit(f"{REL4}/release.yaml", "downtime_minutes: 0", "downtime_minutes: 5")
+    submitted.commit("a later change", who="alice")
+    code, out = run_check(capsys, base)
+    assert code == 0, out
 
 
 def test_sign_refusals(keyed: GitLedger, keys: dict[str, Path],

@@ -24,7 +24,7 @@ def run(*, base: str, head: str, reviews: str | None, pr: int | None, now: str |
     fork = repo.merge_base(base_sha, head_sha) if base_sha else None
     listed = trustroot.read_reviews(Path(reviews), "--reviews") if reviews else None
     problems, count = check_commits(repo, base_sha, fork, head_sha, clock, listed,
-                                    trustroot.Evidence(listed, pr))
+                                    trustroot.Evidence(listed, pr), pull_request=True)
     checked = f"{count} records changed in {_label(fork)}..{head_sha[:12]}"
     if trustroot.bootstraps(repo, base_sha):
         checked += (f"; bootstrap: {_label(base_sha)} has no policy and no records, so the "

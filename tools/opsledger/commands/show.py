@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from opsledger import lifecycle
-from opsledger.approval import evaluate
+from opsledger.approval import evaluate, fillable
 from opsledger.ledger import Record
 from opsledger.policy import Policy
 from opsledger.problems import Outcome
@@ -69,6 +69,10 @@ def _slot_lines(record: Record, policy: Policy, verifier: Verifier, gate: Gate) 
     evaluation = evaluate(record, policy, gate, verifier)
     lines = [f"  required for {gate.purpose} (gate {gate.name}):" +
              (" all present" if evaluation.met else "")]
+    if not evaluation.met and not fillable(gate.slots, policy, set(evaluation.excluded)):
+        lines.append("    cannot be met: no set of distinct people the policy has can fill "
+                     "these slots (requester and executor left out); change the roles or the "
+                     "record")
     for slot in evaluation.slots:
         if slot.person:
             lines.append(f"    {slot.role}: {slot.person} [valid]")

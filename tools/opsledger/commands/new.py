@@ -11,6 +11,7 @@ from pathlib import Path
 from opsledger import ids, timefmt
 from opsledger.atomic import write_atomic
 from opsledger.lifecycle import Kind
+from opsledger.obligations import severity_requires_postmortem
 from opsledger.problems import FatalError, Outcome
 from opsledger.tree import WorkTree
 from opsledger.workspace import Workspace
@@ -32,6 +33,8 @@ def run(*, kind: Kind, title: str | None, system: str | None, version: str | Non
               "change_type": change_type or "normal",
               "severity": json.dumps(severity or "SEV?"),
               "mode": mode or "real",
+              "postmortem_required": json.dumps(severity_requires_postmortem(
+                  workspace.policy, mode or "real", severity)),
               "start": timefmt.format_time(now + timedelta(days=1)),
               "end": timefmt.format_time(now + timedelta(days=1, hours=2))}
     values["services"] = ", ".join(service or [values["system"]])

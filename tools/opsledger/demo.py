@@ -120,8 +120,8 @@ def request(s: Story, at: str) -> None:
          "Checkout errors above 2% for 5 minutes."),
         ("First rollback step.", "Turn the `one_page` flag off."),
         ("incident_commander: ana", "incident_commander: dana"),
-        ("Where and how stakeholders are told.", "The checkout-release chat channel; the status page if "
-         "customers notice."),
+        ("Where and how stakeholders are told.",
+         "The checkout-release chat channel; the status page if customers notice."),
         ("When to stop the change.", "Checkout errors above 2% at 10% of traffic."),
     ]:
         s.edit(s.release, old, new)

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from importlib import resources
 from pathlib import Path
 
-from opsledger import ids, timefmt
+from opsledger import ids, placeholders, timefmt
 from opsledger.atomic import write_atomic
 from opsledger.lifecycle import Kind
 from opsledger.obligations import severity_requires_postmortem
@@ -26,9 +25,9 @@ def run(*, kind: Kind, title: str | None, system: str | None, version: str | Non
     record_id = next_id(workspace.root, kind, now.year)
     services = list(workspace.policy.services)
     values = {"id": record_id, "who": who, "now": timefmt.format_time(now),
-              "title": json.dumps(title or f"New {kind}"),
+              "title": json.dumps(title or placeholders.default_title(kind)),
               "system": system or (services[0] if services else "my-service"),
-              "version": json.dumps(version or "0.0.0"),
+              "version": json.dumps(version or placeholders.VERSION),
               "risk": risk or "low",
               "change_type": change_type or "normal",
               "severity": json.dumps(severity or "SEV?"),
@@ -38,7 +37,7 @@ def run(*, kind: Kind, title: str | None, system: str | None, version: str | Non
               "start": timefmt.format_time(now + timedelta(days=1)),
               "end": timefmt.format_time(now + timedelta(days=1, hours=2))}
     values["services"] = ", ".join(service or [values["system"]])
-    template = resources.files("opsledger").joinpath(f"templates/{kind}.yaml").read_text()
+    template = placeholders.template(kind)
     target = workspace.root / ids.record_file(record_id)
     target.parent.mkdir(parents=True)
     write_atomic(target, template.format(**values).encode("utf-8"))

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from pathlib import Path
 
-from opsledger import ids, placeholders, timefmt
+from opsledger import ids, numbering, placeholders, timefmt
 from opsledger.atomic import write_atomic
 from opsledger.lifecycle import Kind
 from opsledger.obligations import severity_requires_postmortem
-from opsledger.problems import FatalError, Outcome
-from opsledger.tree import WorkTree
+from opsledger.problems import Outcome
 from opsledger.workspace import Workspace
 
 
@@ -22,7 +20,7 @@ def run(*, kind: Kind, title: str | None, system: str | None, version: str | Non
     workspace = Workspace.open(person=person)
     who = workspace.person()
     now = workspace.clock.replace(microsecond=0)
-    record_id = next_id(workspace.root, kind, now.year)
+    record_id = numbering.next_id(workspace.root, kind, now.year)
     services = list(workspace.policy.services)
     values = {"id": record_id, "who": who, "now": timefmt.format_time(now),
               "title": json.dumps(title or placeholders.default_title(kind)),
@@ -44,12 +42,3 @@ def run(*, kind: Kind, title: str | None, system: str | None, version: str | Non
     path = target.relative_to(workspace.root)
     return Outcome(str(path), note=f"created {path}; fill it in, then `opsledger validate`")
 
-
-def next_id(root: Path, kind: Kind, year: int) -> str:
-    prefix = f"{ids.PREFIX[kind]}-{year}-"
-    used = [int(entry.name[-4:]) for entry in WorkTree(root).entries(ids.KINDS[kind])
-            if entry.name.startswith(prefix) and ids.kind_of(entry.name) == kind]
-    number = max(used, default=0) + 1
-    if number > 9999:
-        raise FatalError(f"no free {kind} id left in {year}")
-    return f"{prefix}{number:04d}"

@@ -51,6 +51,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--mode", choices=("real", "drill", "test"))
     p.add_argument("--as", dest="person", metavar="PERSON")
 
+    p = sub.add_parser("renumber", help="give a record not merged yet a free id")
+    p.add_argument("old", metavar="OLD")
+    p.add_argument("new", metavar="NEW")
+    p.add_argument("--base", default="main", metavar="REV",
+                   help="the branch this one merges into (default: main)")
+
     p = sub.add_parser("show", help="state, next states and sign-offs of one record")
     p.add_argument("record_id", metavar="ID")
 
@@ -127,6 +133,9 @@ def _run(args: argparse.Namespace) -> Outcome:
             return new.run(kind=a.kind, title=a.title, system=a.system, version=a.version,
                            risk=a.risk, change_type=a.change_type, severity=a.severity,
                            service=a.service, mode=a.mode, person=a.person)
+        case "renumber":
+            from opsledger.commands import renumber
+            return renumber.run(old=a.old, new=a.new, base=a.base)
         case "show":
             from opsledger.commands import show
             return show.run(record_id=a.record_id)

@@ -120,6 +120,9 @@ def request(s: Story, at: str) -> None:
          "Checkout errors above 2% for 5 minutes."),
         ("First rollback step.", "Turn the `one_page` flag off."),
         ("incident_commander: ana", "incident_commander: dana"),
+        ("Where and how stakeholders are told.",
+         "The checkout-release chat channel; the status page if customers notice."),
+        ("When to stop the change.", "Checkout errors above 2% at 10% of traffic."),
     ]:
         s.edit(s.release, old, new)
     s.sub(s.release, r"(?m)^  start: \S+", f"  start: {s.at(48)}")
@@ -208,12 +211,11 @@ def rewrite(s: Story, at: str) -> None:
 
 
 def postmortem(s: Story, at: str) -> None:
-    s.edit(s.incident, "postmortem:\n  required: false             # the severity's policy "
-           "decides; may be set for any incident\n  status: not_started",
-           "root_causes:\n  - summary: The new page retried payment twice on a slow "
-           "provider reply.\n    category: software\naction_items:\n  - {id: AI-1, title: "
-           f"Idempotency key on payment submit, owner: ana, due: {s.at(240)[:10]}, status: "
-           "open, category: prevent}\npostmortem:\n  required: true\n  status: approved")
+    s.edit(s.incident, "\npostmortem:\n", "\nroot_causes:\n  - summary: The new page retried "
+           "payment twice on a slow provider reply.\n    category: software\naction_items:\n"
+           f"  - {{id: AI-1, title: Idempotency key on payment submit, owner: ana, due: "
+           f"{s.at(240)[:10]}, status: open, category: prevent}}\npostmortem:\n")
+    s.edit(s.incident, "  status: not_started", "  status: approved")
     s.file(s.incident).with_name("postmortem.md").write_text(
         "# What happened\n\nThe one-page checkout retried payment submission on a slow "
         "provider reply, and the provider refused the duplicate.\n", encoding="utf-8")

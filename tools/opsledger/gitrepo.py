@@ -3,6 +3,7 @@ its import alone costs ~0.15 s that `validate` does not need."""
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -99,6 +100,17 @@ class GitRepo:
                 mode, _, sha = meta.split(" ")
                 rows.append((mode, sha, name))
         return rows
+
+    def names_on_branches(self, directory: str) -> set[str]:
+        """Every name in `directory` (relative to the repository's top) on any local branch,
+        remote-tracking branch or HEAD: what another branch may already have taken."""
+        refs = self._run("for-each-ref", "--format=%(objectname)", "refs/heads",
+                         "refs/remotes").split()
+        with contextlib.suppress(self._git_module.GitCommandError):  # no commit yet
+            refs.append(str(self._cmd.execute(["git", "rev-parse", "--verify", "--quiet",
+                                                "HEAD^{commit}"])).strip())
+        return {name for commit in dict.fromkeys(refs)
+                for _, _, name in self.ls_tree(commit, directory)}
 
     def tree_files(self, commit: str) -> list[tuple[str, str, str]] | None:
         """(mode, object sha, path) of every file of a commit, or None if it is not here."""

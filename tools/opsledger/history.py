@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from opsledger import trustroot
+from opsledger import numbering, trustroot
 from opsledger.digest import digest
 from opsledger.gitrepo import GitRepo
 from opsledger.ledger import ALLOWED_AT_TOP, Record, read_record, scan
@@ -53,6 +53,10 @@ def check_commits(repo: GitRepo, trust_commit: str | None, old: str | None, new:
     verifier = None if trust.policy is None else Verifier(
         trust.policy, reviews, new, evidence.pr if evidence else None,
         _added_signoffs(repo, old, new) if pull_request else None, _digest_at(repo))
+    if trust_commit is not None and trust_commit != old:
+        # The base moved on since the fork: it may have taken an id this branch adds.
+        at_fork = base_ledger.ids["release"] | base_ledger.ids["incident"]
+        problems += numbering.taken_on_base(repo, trust_commit, new, names - at_fork)
     # The PR answers for everything `validate` says of the records it touches and of every
     # record linked to or from them (a one-sided link breaks the record on the other end).
     linked = linked_ids(scan(CommitTree(repo, new), names)) | linked_ids(base_ledger)

@@ -1,5 +1,5 @@
-"""What is overdue: action items, postmortems, approvals. One rule for `opsledger due` and
-the site."""
+"""What a record owes and when it is overdue: postmortems, action items, approvals. One
+answer for the close gate, `opsledger due`, the postmortems page and the action-item board."""
 
 from __future__ import annotations
 
@@ -12,44 +12,76 @@ from opsledger.ledger import Ledger, Record
 from opsledger.policy import Policy
 
 
+def postmortem_of(record: Record) -> dict[str, Any]:
+    section = record.data.get("postmortem")
+    return section if isinstance(section, dict) else {}
+
+
+def severity_requires_postmortem(policy: Policy, mode: object, severity: object) -> bool:
+    """The policy's answer for a real incident of this severity (drills and tests: never)."""
+    return mode == "real" and bool(policy.severity(str(severity)).get("postmortem_required"))
+
+
+def postmortem_required(record: Record, policy: Policy) -> bool:
+    """Whether an incident owes a postmortem. Its severity's policy decides, re-read at every
+    call so a changed severity changes the answer; the record's `postmortem.required: true`
+    may add one (a SEV3 someone wants reviewed), but `false` never waives the policy's."""
+    data = record.data
+    return postmortem_of(record).get("required") is True or \
+        severity_requires_postmortem(policy, data.get("mode"), data.get("severity"))
+
+
+def postmortem_due(record: Record, policy: Policy) -> str | None:
+    """The postmortem's due date: as written, or the severity's `postmortem_days` after the
+    incident was resolved (None while neither is known)."""
+    written = postmortem_of(record).get("due")
+    if isinstance(written, str):
+        return written
+    resolved = timefmt.parse_or_none((record.data.get("timestamps") or {}).get("resolved_at"))
+    days = policy.severity(str(record.data.get("severity"))).get("postmortem_days")
+    if resolved is None or not isinstance(days, int):
+        return None
+    return str((resolved + timedelta(days=days)).date())
+
+
+def postmortem_overdue(record: Record, policy: Policy, today: date) -> bool:
+    due = postmortem_due(record, policy)
+    return postmortem_required(record, policy) and \
+        postmortem_of(record).get("status") != "approved" and _before(due, today)
+
+
 def item_done(item: dict[str, Any]) -> bool:
     return item.get("status") in lifecycle.ACTION_ITEM_DONE
 
 
 def item_overdue(item: dict[str, Any], today: date) -> bool:
     """Not done and past its due date (a missing or malformed date is never overdue)."""
-    due = item.get("due")
-    if item_done(item) or not isinstance(due, str):
+    return not item_done(item) and _before(item.get("due"), today)
+
+
+def _before(day: object, today: date) -> bool:
+    if not isinstance(day, str) or not timefmt.is_date(day[:10]):
         return False
-    try:
-        return date.fromisoformat(due[:10]) < today
-    except ValueError:
-        return False
+    return date.fromisoformat(day[:10]) < today
 
 
 def overdue(ledger: Ledger, policy: Policy, clock: datetime) -> Iterator[str]:
     """One line per overdue obligation, in record order."""
     for record in sorted(ledger.records.values(), key=lambda r: r.id):
-        if record.kind == "incident" and record.data.get("mode") == "real":
+        if record.kind == "incident":
             yield from _incident(record, policy, clock.date())
-        elif record.kind == "release":
+        else:
             yield from _release(record, clock)
 
 
 def _incident(record: Record, policy: Policy, today: date) -> Iterator[str]:
-    data = record.data
-    for item in data.get("action_items") or []:
+    for item in record.data.get("action_items") or []:
         if isinstance(item, dict) and item_overdue(item, today):
             yield (f"{record.id} {item.get('id')}: action item overdue since {item.get('due')} "
                    f"(owner {item.get('owner')}): {item.get('title')}")
-    postmortem = data.get("postmortem") or {}
-    resolved = timefmt.parse_or_none((data.get("timestamps") or {}).get("resolved_at"))
-    days = policy.severity(str(data.get("severity"))).get("postmortem_days")
-    due = postmortem.get("due") or (
-        str((resolved + timedelta(days=days)).date()) if resolved and days else None)
-    if postmortem.get("required") and postmortem.get("status") != "approved" and due \
-            and timefmt.is_date(due) and date.fromisoformat(due) < today:
-        yield f"{record.id}: postmortem overdue since {due} (status {postmortem.get('status')})"
+    if postmortem_overdue(record, policy, today):
+        yield (f"{record.id}: postmortem overdue since {postmortem_due(record, policy)} "
+               f"(status {postmortem_of(record).get('status')})")
 
 
 def _release(record: Record, clock: datetime) -> Iterator[str]:

@@ -9,6 +9,7 @@ from itertools import combinations
 
 from opsledger import fieldpath, lifecycle
 from opsledger.ledger import Record
+from opsledger.obligations import postmortem_required
 from opsledger.policy import Policy, Slot
 
 
@@ -93,7 +94,7 @@ def _release_gate(record: Record, old: str | None, new: str, policy: Policy) -> 
 
 def _incident_gate(record: Record, old: str | None, new: str, policy: Policy,
                    old_severity: object) -> Gate | None:
-    if new == "closed" and old != "closed" and _postmortem_required(record, policy):
+    if new == "closed" and old != "closed" and postmortem_required(record, policy):
         return close_gate(policy)
     if (old, new) in lifecycle.REOPEN:
         return Gate("reopen", "reopening", tuple(policy.gate("reopen")))
@@ -134,10 +135,3 @@ def gated_slots(record: Record, old: str | None, new: str, policy: Policy,
     gate = gate_for(record, old, new, policy, old_severity)
     return (gate.purpose, list(gate.slots)) if gate else None
 
-
-def _postmortem_required(record: Record, policy: Policy) -> bool:
-    if record.data.get("mode") != "real":
-        return bool((record.data.get("postmortem") or {}).get("required"))
-    severity = policy.severity(str(record.data.get("severity")))
-    return bool(severity.get("postmortem_required")) or bool(
-        (record.data.get("postmortem") or {}).get("required"))

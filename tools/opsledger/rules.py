@@ -14,6 +14,7 @@ from opsledger.fieldpath import dotted as _dotted
 from opsledger.fieldpath import get as _get
 from opsledger.ledger import Ledger, Record
 from opsledger.loader import Key, walk
+from opsledger.obligations import postmortem_of, postmortem_required
 from opsledger.policy import Policy
 from opsledger.problems import Problem
 from opsledger.requirements import possible_slot_sets
@@ -179,11 +180,29 @@ def action_item_ids_unique(record: Record, ctx: Context) -> Iterator[Problem]:
             seen.add(item_id)
 
 
+def postmortem_done_when_closed(record: Record, ctx: Context) -> Iterator[Problem]:
+    """What the schema asks of a closed incident whose record says `postmortem.required:
+    true`, asked here of one whose severity's policy requires it although the record says
+    otherwise (the record's `false` never waives the policy)."""
+    data, postmortem = record.data, postmortem_of(record)
+    if data.get("status") != "closed" or postmortem.get("required") is True or \
+            not postmortem_required(record, ctx.policy):
+        return
+    why = f"the policy requires a postmortem for {data.get('severity')}"
+    if postmortem.get("status") != "approved":
+        yield _problem(record, ("postmortem", "status"), "OL103", f"postmortem.status: a closed "
+                       f"incident needs its postmortem approved ({why})")
+    for field in ("root_causes", "action_items"):
+        if field not in data:
+            yield _problem(record, ("status",), "OL103", f"{field}: required when closed "
+                           f"({why})")
+
+
 COMMON: tuple[Rule, ...] = (id_matches_directory, people_exist, services_exist, links_exist)
 RULES: dict[str, tuple[Rule, ...]] = {
     "release": (*COMMON, release_times_ordered),
     "incident": (*COMMON, roles_exist, incident_times_ordered, severity_roles_filled,
-                 action_item_ids_unique),
+                 action_item_ids_unique, postmortem_done_when_closed),
 }
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from opsledger import lifecycle, schedule, timefmt
+from opsledger import lifecycle, placeholders, schedule, timefmt
 from opsledger.approval import evaluate
 from opsledger.digest import digest
 from opsledger.ledger import Record
@@ -50,7 +50,7 @@ def check_change(change: Change, gates: bool = True) -> Iterator[Problem]:
     checks = [_created] if change.old is None else \
         [_id_kept, _edge_allowed, _terminal_kept, _timeline_appended, _signoffs_kept,
          _timestamps_kept, _approved_frozen, _reopen_reasoned, _mode_kept, _severity_known]
-    for check in [*checks, _window_and_freeze]:
+    for check in [*checks, _window_and_freeze, _filled_in]:
         yield from check(change)
     if gates:
         yield from _gates(change)
@@ -195,6 +195,19 @@ def _reopen_reasoned(change: Change) -> Iterator[Problem]:
                                for e in added):
         yield change.problem(("status",), "OL212", "reopening needs a `reopen` timeline event "
                              "giving the reason (opsledger status ... --note REASON)")
+
+
+def _filled_in(change: Change) -> Iterator[Problem]:
+    """A release leaves draft (for anything but cancelled) only once the placeholders
+    `opsledger new` wrote are replaced: reviewers would otherwise approve a skeleton."""
+    leaves = any(old == "draft" and new not in ("draft", "cancelled")
+                 for old, new in _walk(change) or [])
+    left = placeholders.left_in(change.new.data) if change.new.kind == "release" and leaves \
+        else []
+    if left:
+        yield change.problem(("status",), "OL103", f"cannot leave draft while these fields "
+                             f"hold the template's placeholder text: {', '.join(left)}; "
+                             "write this release's own")
 
 
 def _window_and_freeze(change: Change) -> Iterator[Problem]:

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from importlib import resources
-from pathlib import Path
 
-from opsledger import ids, timefmt
+from opsledger import ids, numbering, placeholders, timefmt
 from opsledger.atomic import write_atomic
 from opsledger.lifecycle import Kind
-from opsledger.problems import FatalError, Outcome
-from opsledger.tree import WorkTree
+from opsledger.obligations import severity_requires_postmortem
+from opsledger.problems import Outcome
 from opsledger.workspace import Workspace
 
 
@@ -22,32 +20,25 @@ def run(*, kind: Kind, title: str | None, system: str | None, version: str | Non
     workspace = Workspace.open(person=person)
     who = workspace.person()
     now = workspace.clock.replace(microsecond=0)
-    record_id = next_id(workspace.root, kind, now.year)
+    record_id = numbering.next_id(workspace.root, kind, now.year)
     services = list(workspace.policy.services)
     values = {"id": record_id, "who": who, "now": timefmt.format_time(now),
-              "title": json.dumps(title or f"New {kind}"),
+              "title": json.dumps(title or placeholders.default_title(kind)),
               "system": system or (services[0] if services else "my-service"),
-              "version": json.dumps(version or "0.0.0"),
+              "version": json.dumps(version or placeholders.VERSION),
               "risk": risk or "low",
               "change_type": change_type or "normal",
               "severity": json.dumps(severity or "SEV?"),
               "mode": mode or "real",
+              "postmortem_required": json.dumps(severity_requires_postmortem(
+                  workspace.policy, mode or "real", severity)),
               "start": timefmt.format_time(now + timedelta(days=1)),
               "end": timefmt.format_time(now + timedelta(days=1, hours=2))}
     values["services"] = ", ".join(service or [values["system"]])
-    template = resources.files("opsledger").joinpath(f"templates/{kind}.yaml").read_text()
+    template = placeholders.template(kind)
     target = workspace.root / ids.record_file(record_id)
     target.parent.mkdir(parents=True)
     write_atomic(target, template.format(**values).encode("utf-8"))
     path = target.relative_to(workspace.root)
     return Outcome(str(path), note=f"created {path}; fill it in, then `opsledger validate`")
 
-
-def next_id(root: Path, kind: Kind, year: int) -> str:
-    prefix = f"{ids.PREFIX[kind]}-{year}-"
-    used = [int(entry.name[-4:]) for entry in WorkTree(root).entries(ids.KINDS[kind])
-            if entry.name.startswith(prefix) and ids.kind_of(entry.name) == kind]
-    number = max(used, default=0) + 1
-    if number > 9999:
-        raise FatalError(f"no free {kind} id left in {year}")
-    return f"{prefix}{number:04d}"

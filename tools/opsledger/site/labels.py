@@ -51,8 +51,7 @@ EN = {
     "important": "important", "sort_hint": "Click a column heading to sort.", "export": "Machine-readable export", "by_month":
     "median minutes by month of detection", "customers_affected": "Customers affected",
     "slo_breached": "SLO breached", "data_loss": "Data loss", "regions": "Regions",
-    "revenue_impact": "Revenue impact", "open_items": "open", "overdue_items": "overdue",
-    "done_items": "done", "no_history": "No git history available.",
+    "revenue_impact": "Revenue impact", "no_history": "No git history available.",
     "duplicate_of": "Duplicate of", "freeze_badge": "Freeze",
 }
 
@@ -99,8 +98,7 @@ ZH = {
     "sort_hint": "点击列标题排序。", "export": "机器可读导出",
     "by_month": "按发现月份的中位分钟数", "customers_affected": "受影响客户",
     "slo_breached": "违反 SLO", "data_loss": "数据丢失", "regions": "地区",
-    "revenue_impact": "收入影响", "open_items": "待办", "overdue_items": "逾期",
-    "done_items": "完成", "no_history": "没有可用的 git 历史。", "duplicate_of": "重复于", "freeze_badge": "封版",
+    "revenue_impact": "收入影响", "no_history": "没有可用的 git 历史。", "duplicate_of": "重复于", "freeze_badge": "封版",
 }
 
 # Lifecycle states, risks and decisions as badges show them; English shows the value itself.

@@ -8,7 +8,7 @@ from opsledger import ids
 from opsledger.approval import evaluate
 from opsledger.ledger import Record
 from opsledger.metrics import span_minutes
-from opsledger.obligations import item_done, item_overdue
+from opsledger.obligations import item_done, item_overdue, postmortem_due, postmortem_required
 from opsledger.requirements import close_gate
 from opsledger.site.views.base import (
     Badge,
@@ -63,6 +63,7 @@ class ActionItem:
     due: str
     ticket: str
     status: Badge
+    lane: str      # the board lane it is in: its status as written
     done: bool
     overdue: bool
 
@@ -135,7 +136,8 @@ def action_items(site: Site, record: Record) -> tuple[ActionItem, ...]:
         incident=record.id, page=ids.page_path(record.id), id=text(item.get("id")),
         title=text(item.get("title")), owner=text(item.get("owner")),
         due=text(item.get("due")), ticket=text(item.get("ticket")),
-        status=site.badge("ai", item.get("status")), done=item_done(item),
+        status=site.badge("ai", item.get("status")), lane=text(item.get("status")),
+        done=item_done(item),
         overdue=item_overdue(item, site.now.date()))
         for item in dicts(record.data.get("action_items")))
 
@@ -144,7 +146,6 @@ def incident_page(site: Site, record: Record) -> IncidentPage:
     data = record.data
     stamps = as_dict(data.get("timestamps"))
     impact = as_dict(data.get("impact"))
-    postmortem = as_dict(data.get("postmortem"))
     lessons = as_dict(data.get("lessons"))
     return IncidentPage(
         row=incident_row(site, record), summary=text(data.get("summary")),
@@ -159,8 +160,8 @@ def incident_page(site: Site, record: Record) -> IncidentPage:
         regions=people(impact.get("regions")),
         stamps=tuple(Fact(str(name), when(value)) for name, value in stamps.items()),
         postmortem_required=site.labels[
-            "required" if postmortem.get("required") else "not_required"],
-        postmortem_due=text(postmortem.get("due")),
+            "required" if postmortem_required(record, site.policy) else "not_required"],
+        postmortem_due=text(postmortem_due(record, site.policy)),
         postmortem_text=None if record.postmortem is None
         else record.postmortem.decode("utf-8", "replace"),
         causes=tuple(Cause(text(c.get("category")), bool(c.get("contributing")),
@@ -174,9 +175,7 @@ def incident_page(site: Site, record: Record) -> IncidentPage:
 
 
 def _close_gate(site: Site, record: Record) -> Matrix | None:
-    data = record.data
-    if not as_dict(data.get("postmortem")).get("required") and \
-            not site.policy.severity(str(data.get("severity"))).get("postmortem_required"):
+    if not postmortem_required(record, site.policy):
         return None
     return matrix(site, evaluate(record, site.policy, close_gate(site.policy),
                                  site.verifier))

@@ -9,11 +9,13 @@ from datetime import date, timedelta
 from typing import TypeVar
 
 from opsledger import timefmt
+from opsledger.obligations import postmortem_due, postmortem_overdue, postmortem_required
 from opsledger.site.views.base import Site, as_dict
 from opsledger.site.views.incident import ActionItem, IncidentRow, action_items, incident_row
 from opsledger.site.views.release import ReleaseRow, release_row
 
-BOARD = ("overdue", "open", "done")
+# The board's lanes: one per action-item status; being overdue is a flag on a card, not a lane.
+BOARD = ("open", "in_progress", "done", "wont_do")
 Row = TypeVar("Row", IncidentRow, ReleaseRow)
 
 
@@ -37,8 +39,16 @@ class ReleaseIndex:
 
 
 @dataclass(frozen=True)
+class PostmortemRow:
+    incident: IncidentRow
+    required: str
+    due: str
+    overdue: bool
+
+
+@dataclass(frozen=True)
 class Postmortems:
-    rows: tuple[IncidentRow, ...]
+    rows: tuple[PostmortemRow, ...]
 
 
 @dataclass(frozen=True)
@@ -98,10 +108,15 @@ def release_index(site: Site) -> ReleaseIndex:
 
 
 def postmortems(site: Site) -> Postmortems:
-    """Incidents with a postmortem written or under way."""
+    """Incidents owing a postmortem, and those with one written or under way."""
     return Postmortems(tuple(
-        incident_row(site, r) for r in site.records("incident")
-        if r.postmortem is not None or
+        PostmortemRow(incident_row(site, r),
+                      site.labels["required" if postmortem_required(r, site.policy)
+                                  else "not_required"],
+                      postmortem_due(r, site.policy) or "",
+                      postmortem_overdue(r, site.policy, site.now.date()))
+        for r in site.records("incident")
+        if postmortem_required(r, site.policy) or r.postmortem is not None or
         as_dict(r.data.get("postmortem")).get("status") not in (None, "not_started")))
 
 
@@ -133,7 +148,8 @@ def board(site: Site) -> Board:
     lanes: dict[str, list[ActionItem]] = {key: [] for key in BOARD}
     for record in site.records("incident"):
         for item in action_items(site, record):
-            lanes["done" if item.done else "overdue" if item.overdue else "open"].append(item)
-    return Board(tuple(Lane(key, site.labels[f"{key}_items"],
+            if item.lane in lanes:  # the schema admits no other status
+                lanes[item.lane].append(item)
+    return Board(tuple(Lane(key, site.labels[key],
                             tuple(sorted(items, key=lambda i: i.due)))
                        for key, items in lanes.items()))

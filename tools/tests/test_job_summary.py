@@ -5,12 +5,14 @@ record value in it is escaped, whatever GitHub's Markdown would make of it."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
 from conftest import NOW, REPO, GitLedger, expect_golden, run_check
 from test_gate_attacks import REL4, sign
+from test_signoffs import _review_signoff
 
 from opsledger.cli import main
 
@@ -112,6 +114,63 @@ def test_a_requesters_sign_off_is_listed_with_the_reason_it_cannot_count(
     assert ("| releases/REL-2026-0004/signoffs/dev\\_lead--alice.yaml | approve by alice as "
             "dev\\_lead | they are the requester (constraints.requester\\_may\\_approve is "
             "false) |") in out
+
+
+def test_a_review_names_its_review_and_a_failing_one_says_why(
+        keyed: GitLedger, keys: dict[str, Path], submitted: str,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    for role, person in (("dev_lead", "bob"), ("dba", "grace")):
+        sign(keys, "REL-2026-0004", role, person)
+    _review_signoff(keyed, "REL-2026-0004", "qa", "carol", 901)
+    head = _approve(keyed)
+    reviews = keyed.root.parent / "reviews.json"
+    review = {"id": 901, "user": {"login": "carol-c"}, "state": "APPROVED", "commit_id": head}
+
+    def summary(row: dict[str, object]) -> tuple[int, str]:
+        reviews.write_text(json.dumps([row]))
+        capsys.readouterr()
+        code = main(["check", "--base", submitted, "--now", NOW, "--format", "markdown",
+                     "--reviews", str(reviews), "--pr", "42"])
+        return code, capsys.readouterr().out
+
+    code, out = summary(review)
+    assert code == 0, out
+    assert "| qa | carol | review 901 on pull request 42, releases/REL-2026-0004/signoffs/" \
+           "qa--carol.yaml |" in out
+    code, out = summary({**review, "user": {"login": "mallory"}})
+    assert code == 1
+    assert "| qa | **missing**: could be signed by carol, erin |  |" in out
+    assert "| approve by carol as qa | unverified: review 901 is by 'mallory', not carol's " \
+           "GitHub login 'carol-c' |" in out
+
+
+def test_a_stale_cancel_is_shown_beside_the_gate_it_could_not_open(
+        keyed: GitLedger, keys: dict[str, Path], submitted: str,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    sign(keys, "REL-2026-0004", "dev_lead", "bob", "--decision", "cancel", "--gate", "cancel")
+    keyed.edit(f"{REL4}/release.yaml", "downtime_minutes: 0", "downtime_minutes: 5")
+    keyed.edit(f"{REL4}/release.yaml", "status: submitted", "status: cancelled")
+    keyed.commit("cancel", who="bob")
+    code, out = _summary(capsys, submitted)
+    assert code == 1
+    assert "Gate cancel, for cancellation (submitted → cancelled): **not met**" in out
+    assert "Needs one signed cancel, by one of: alice, bob, carol, erin, grace." in out
+    assert re.search(r"\| cancel by bob as dev\\_lead \| stale: signed sha256:[0-9a-f]{12}\.\.\., "
+                     r"the record is now sha256:[0-9a-f]{12}\.\.\.; it must be signed again \|", out)
+
+
+def test_the_requesters_own_cancel_opens_the_gate(keyed: GitLedger, keys: dict[str, Path],
+                                                 submitted: str,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    sign(keys, "REL-2026-0004", "dev_lead", "alice", "--decision", "cancel")
+    keyed.edit(f"{REL4}/release.yaml", "status: submitted", "status: cancelled")
+    keyed.commit("cancel", who="alice")
+    code, out = _summary(capsys, submitted)
+    assert code == 0, out
+    assert "Gate cancel, for cancellation (submitted → cancelled): met" in out
+    assert "| dev\\_lead | alice | signature, releases/REL-2026-0004/signoffs/dev\\_lead--alice" \
+           ".yaml |" in out
+    assert "does not count" not in out
 
 
 def test_a_hostile_title_renders_as_text(keyed: GitLedger, submitted: str,

@@ -16,9 +16,11 @@ def safe(text: str) -> str:
 
 
 # Each of these can start markup in GitHub-flavoured Markdown (a tag, an entity, a table cell,
-# a code span, a link or image, emphasis, strikethrough); `\` first, or it would escape ours.
+# a code span, a link or image, emphasis, strikethrough, math, a heading's closing `#`s); and
+# `\` itself, or a value could escape the markup around it.
 _MARKDOWN = {"\\": "\\\\", "&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "\\|", "`": "\\`",
-             "[": "\\[", "]": "\\]", "*": "\\*", "_": "\\_", "~": "\\~"}
+             "[": "\\[", "]": "\\]", "*": "\\*", "_": "\\_", "~": "\\~", "$": "\\$",
+             "#": "\\#"}
 
 
 def markdown(text: str) -> str:

@@ -17,7 +17,7 @@ from test_signoffs import _review_signoff
 from opsledger.cli import main
 
 GOLDEN = REPO / "tools" / "tests" / "golden" / "check-summary-REL-2026-0004.md"
-HOSTILE = "<img src=x onerror=alert(1)> | pipes | `tick` [x](javascript:alert(1)) *b* _i_ & co"
+HOSTILE = "<img src=x onerror=alert(1)> | pipes | `tick` [x](javascript:alert(1)) *b* _i_ & $x$ #"
 
 
 @pytest.fixture
@@ -184,7 +184,7 @@ def test_a_hostile_title_renders_as_text(keyed: GitLedger, submitted: str,
     assert code == 0, out
     assert "<img" not in out and not re.search(r"(?<!\\)\]\(", out)  # no tag, no link
     assert ("### REL-2026-0004: &lt;img src=x onerror=alert(1)&gt; \\| pipes \\| \\`tick\\` "
-            "\\[x\\](javascript:alert(1)) \\*b\\* \\_i\\_ &amp; co\n") in out
+            "\\[x\\](javascript:alert(1)) \\*b\\* \\_i\\_ &amp; \\$x\\$ \\#\n") in out
     for row in (line for line in out.splitlines() if line.startswith("|")):
         assert len(re.findall(r"(?<!\\)\|", row)) == 4, row  # three cells, no more
 

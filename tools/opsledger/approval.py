@@ -13,6 +13,9 @@ from opsledger.policy import Policy, Slot
 from opsledger.requirements import Gate
 from opsledger.signoffs import State, Verdict, Verifier, judge_all, latest
 
+# One set-aside decision: the sign-off and why it fills no slot of the gate.
+Aside = tuple[Verdict, str]
+
 
 @dataclass
 class SlotResult:
@@ -35,6 +38,9 @@ class Evaluation:
     verdicts: dict[tuple[str, str], Verdict]  # the decisions that count for this gate
     excluded: dict[str, str]  # person -> why their decisions cannot count here
     opened_by: list[tuple[str, str]] = field(default_factory=list)  # reject/cancel gates
+    # Every decision for this gate that fills no slot, with the reason: what a reviewer
+    # reads to see why a sign-off they expected to count does not.
+    set_aside: list[Aside] = field(default_factory=list)
 
     @property
     def met(self) -> bool:
@@ -45,10 +51,9 @@ class Evaluation:
     def shortfalls(self) -> Iterator[Shortfall]:
         if self.gate.decision != "approve":
             if not self.opened_by:
-                who = sorted({p for s in self.slots for p in s.candidates} |
-                             set(self.gate.also))
                 yield Shortfall("OL303", f"needs a signed {self.gate.decision} (gate "
-                                f"{self.gate.name}) by one of: {', '.join(who) or 'nobody'}")
+                                f"{self.gate.name}) by one of: "
+                                f"{', '.join(self.openers) or 'nobody'}")
             return
         for role, person in self.rejected_by:
             yield Shortfall("OL304", f"{person} rejected it as {role}")
@@ -62,6 +67,11 @@ class Evaluation:
             if slot.person is None:
                 yield Shortfall("OL303", f"missing sign-off: {slot.role} "
                                 f"({self._who(slot, assigned)})")
+
+    @property
+    def openers(self) -> list[str]:
+        """Who may open a reject or cancel gate with one decision."""
+        return sorted({p for s in self.slots for p in s.candidates} | set(self.gate.also))
 
     def _who(self, slot: SlotResult, assigned: dict[str, str]) -> str:
         busy = [f"{person} approved but already fills {assigned[person]}"
@@ -80,9 +90,11 @@ def evaluate(record: Record, policy: Policy, gate: Gate, verifier: Verifier | No
     """How far the record's sign-offs for `gate` go. Only each (role, person)'s latest
     decision counts, only if it was made for this gate (and, where `not_before` is given,
     not before that time: a gate's sign-off is used up by the transition it approved)."""
-    decisions = {key: verdict for key, verdict in latest(judge_all(record, policy, verifier))
-                 .items() if verdict.data.get("gate") == gate.name and
-                 _fresh(verdict, not_before)}
+    verdicts = judge_all(record, policy, verifier)
+    counting = latest(verdicts)
+    decisions = {key: verdict for key, verdict in counting.items()
+                 if verdict.data.get("gate") == gate.name and _fresh(verdict, not_before)}
+    aside = _superseded(verdicts, counting, gate, not_before)
     excluded = {person: why for person, why in excluded_people(record, policy).items()
                 if person not in gate.also}
     eligible: dict[str, list[str]] = {}
@@ -90,18 +102,31 @@ def evaluate(record: Record, policy: Policy, gate: Gate, verifier: Verifier | No
     roles = {slot.role for slot in gate.slots}
     for (role, person), verdict in decisions.items():
         if verdict.state is not State.VALID:
+            aside.append((verdict, f"{verdict.state}: {verdict.reason}"))
             continue
         decision = verdict.data.get("decision")
-        holder = policy.holds(person, role) and role in roles
-        if gate.decision != "approve" and decision == gate.decision and \
-                (holder or person in gate.also) and person not in excluded:
+        if _opens(gate, policy, (role, person), decision, excluded):
             opened.append((role, person))
         if not policy.holds(person, role) or person in excluded:
+            if (role, person) not in opened:  # the requester's cancel opens without the role
+                aside.append((verdict, excluded.get(person) or f"{person} does not hold the "
+                              f"role {role} in the policy"))
             continue
         if decision == "approve":
             eligible.setdefault(role, []).append(person)
         elif decision == "reject" and role in roles:
             rejected.append((role, person))
+        elif decision == "revoke":
+            aside.append((verdict, "a revoke: it withdraws their earlier decision"))
+    results = _fill(gate, eligible, policy, excluded)
+    if gate.decision == "approve":
+        aside += _unplaced(decisions, eligible, results, policy.constraint("distinct_approvers"))
+    return Evaluation(gate, results, rejected, decisions, excluded, opened, aside)
+
+
+def _fill(gate: Gate, eligible: dict[str, list[str]], policy: Policy,
+          excluded: dict[str, str]) -> list[SlotResult]:
+    """Each slot with the person the matching puts in it, and who else could fill it."""
     instances = [slot.role for slot in gate.slots for _ in range(slot.count)]
     assignment = _match(instances, eligible, policy.constraint("distinct_approvers"))
     results = []
@@ -109,7 +134,54 @@ def evaluate(record: Record, policy: Policy, gate: Gate, verifier: Verifier | No
         candidates = [p for p in policy.roles.get(role, []) if p not in excluded
                       and p not in assignment.values()]
         results.append(SlotResult(role, assignment.get(index), candidates))
-    return Evaluation(gate, results, rejected, decisions, excluded, opened)
+    return results
+
+
+def _opens(gate: Gate, policy: Policy, key: tuple[str, str], decision: object,
+           excluded: dict[str, str]) -> bool:
+    """A reject or cancel gate opens on one such decision by a holder of one of its roles
+    (or by someone it names in `also`)."""
+    role, person = key
+    holder = policy.holds(person, role) and role in {slot.role for slot in gate.slots}
+    return gate.decision != "approve" and decision == gate.decision and \
+        (holder or person in gate.also) and person not in excluded
+
+
+def _superseded(verdicts: list[Verdict], counting: dict[tuple[str, str], Verdict], gate: Gate,
+                not_before: datetime | None) -> list[Aside]:
+    """This gate's decisions that are not the one counting for their (role, person)."""
+    aside = []
+    for verdict in verdicts:
+        if verdict.data.get("gate") != gate.name:
+            continue
+        now = counting[(verdict.signoff.name.role, verdict.signoff.name.person)]
+        if now is not verdict:
+            aside.append((verdict, f"replaced by the later decision {now.signoff.name.filename}"))
+        elif not _fresh(verdict, not_before):
+            aside.append((verdict, "made before the last reopen: used up by an earlier "
+                          "transition"))
+    return aside
+
+
+def _unplaced(decisions: dict[tuple[str, str], Verdict], eligible: dict[str, list[str]],
+              slots: list[SlotResult], distinct: bool) -> list[Aside]:
+    """Valid approvals the matching left out, and why."""
+    filled = {(s.role, s.person) for s in slots if s.person}
+    fills = {s.person: s.role for s in slots if s.person}
+    open_roles = {s.role for s in slots if not s.person}
+    aside = []
+    for role, people in eligible.items():
+        for person in people:
+            if (role, person) in filled:
+                continue
+            if not any(s.role == role for s in slots):
+                why = f"this gate needs no {role}"
+            elif role in open_roles and distinct and person in fills:
+                why = f"{person} already fills {fills[person]} (constraints.distinct_approvers)"
+            else:
+                why = f"every {role} slot is already filled"
+            aside.append((decisions[(role, person)], why))
+    return aside
 
 
 def cannot_count(record: Record, policy: Policy, gate: Gate, role: str, person: str,

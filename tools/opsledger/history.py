@@ -4,20 +4,49 @@ as transitions from the old one, under the trust root of a third (the PR's base)
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from opsledger import numbering, trustroot
+from opsledger.approval import Evaluation
 from opsledger.digest import digest
 from opsledger.gitrepo import GitRepo
 from opsledger.ledger import ALLOWED_AT_TOP, Record, read_record, scan
 from opsledger.problems import Problem, ordered
 from opsledger.rules import linked_ids
 from opsledger.signoffs import DigestAt, Verifier
-from opsledger.transitions import Change, check_change, deleted
+from opsledger.transitions import (
+    Change,
+    Edge,
+    check_change,
+    deleted,
+    gate_evaluations,
+    gate_problems,
+    walk,
+)
 from opsledger.tree import CommitTree
 from opsledger.trust import base_trust, in_trust_root, load_trust
 from opsledger.validate import validate_tree
+
+
+@dataclass(frozen=True)
+class Judged:
+    """A record the step touches, as it was judged: the edges it took from its old status
+    and each gate on them, evaluated (no edges when nothing holds it to a lifecycle: no
+    policy, or a record imported with the ledger itself)."""
+
+    record: Record
+    old_status: str | None
+    walk: tuple[Edge, ...]
+    gates: tuple[tuple[Edge, Evaluation], ...]
+
+
+@dataclass(frozen=True)
+class Judgement:
+    problems: list[Problem]
+    count: int  # records the step touches
+    records: tuple[Judged, ...]  # those still present at the new commit, by id
 
 
 def touched(changes: list[tuple[str, str]]) -> tuple[set[str], list[str], list[str]]:
@@ -39,6 +68,15 @@ def check_commits(repo: GitRepo, trust_commit: str | None, old: str | None, new:
                   clock: datetime, reviews: list[dict[str, Any]] | None,
                   evidence: trustroot.Evidence | None = None,
                   pull_request: bool = False) -> tuple[list[Problem], int]:
+    judgement = judge_commits(repo, trust_commit, old, new, clock, reviews, evidence,
+                              pull_request)
+    return judgement.problems, judgement.count
+
+
+def judge_commits(repo: GitRepo, trust_commit: str | None, old: str | None, new: str,
+                  clock: datetime, reviews: list[dict[str, Any]] | None,
+                  evidence: trustroot.Evidence | None = None,
+                  pull_request: bool = False) -> Judgement:
     names, trust_paths, record_paths = touched(repo.changed_paths(old, new))
     bootstrap = trustroot.bootstraps(repo, trust_commit)
     # In bootstrap there is no other trust root than the head's (checked as any head is).
@@ -48,7 +86,7 @@ def check_commits(repo: GitRepo, trust_commit: str | None, old: str | None, new:
                                       trust_paths, record_paths,
                                       evidence or trustroot.Evidence(reviews))
     if not names:
-        return ordered(problems + trust.problems), 0
+        return Judgement(ordered(problems + trust.problems), 0, ())
     base_ledger = scan(CommitTree(repo, old), names)
     verifier = None if trust.policy is None else Verifier(
         trust.policy, reviews, new, evidence.pr if evidence else None,
@@ -65,15 +103,28 @@ def check_commits(repo: GitRepo, trust_commit: str | None, old: str | None, new:
     problems += head_problems
     problems += [deleted(old_record) for record_id, old_record in base_ledger.records.items()
                  if record_id not in head_ledger.records]
-    if trust.policy is not None:
-        for record_id, after in head_ledger.records.items():
-            if record_id not in names:
-                continue
-            before = base_ledger.records.get(record_id)
-            if before is None and bootstrap:
-                continue  # records imported with the ledger itself
-            problems += check_change(Change(before, after, trust.policy, clock, verifier))
-    return ordered(problems), len(names)
+    judged = []
+    for record_id in sorted(names & set(head_ledger.records)):
+        after, before = head_ledger.records[record_id], base_ledger.records.get(record_id)
+        if trust.policy is None or (before is None and bootstrap):
+            # No lifecycle to hold it to: no policy, or a record imported with the ledger.
+            judged.append(Judged(after, _status(before), (), ()))
+            continue
+        record_problems, record = _judge(Change(before, after, trust.policy, clock, verifier))
+        problems += record_problems
+        judged.append(record)
+    return Judgement(ordered(problems), len(names), tuple(judged))
+
+
+def _judge(change: Change) -> tuple[list[Problem], Judged]:
+    """The change's problems, its gates evaluated once for both them and the summary."""
+    gates = gate_evaluations(change) if change.new.doc is not None else []
+    problems = [*check_change(change, gates=False), *gate_problems(change, gates)]
+    return problems, Judged(change.new, change.old_status, tuple(walk(change)), tuple(gates))
+
+
+def _status(record: Record | None) -> str | None:
+    return str(record.data.get("status")) if record else None
 
 
 def _added_signoffs(repo: GitRepo, old: str | None, new: str) -> frozenset[str]:

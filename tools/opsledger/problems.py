@@ -17,6 +17,16 @@ class Problem:
     severity: str = "error"
     field: str = ""  # dotted path of the value at fault ("window.start"), when there is one
 
+    @property
+    def where(self) -> str:
+        """path:line:col, as far as they are known."""
+        parts = [self.path]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.col is not None:
+                parts.append(str(self.col))
+        return ":".join(parts)
+
     def with_context(self, prefix: str) -> Problem:
         return Problem(self.path, self.line, self.col, self.code, f"{prefix}{self.message}",
                        self.severity, self.field)

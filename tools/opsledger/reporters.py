@@ -1,5 +1,6 @@
-"""Problems as text, JSON, GitHub annotations or SARIF. Every value from a record is
-escaped here, so a title cannot forge an annotation or a terminal escape."""
+"""Problems as text, JSON, GitHub annotations, SARIF or Markdown. Every value from a record
+is escaped here (or in `jobsummary`, for Markdown), so a title cannot forge an annotation or
+a terminal escape."""
 
 from __future__ import annotations
 
@@ -9,16 +10,12 @@ from collections.abc import Callable
 from opsledger import __version__
 from opsledger.codes import CODES
 from opsledger.escape import safe
+from opsledger.jobsummary import markdown
 from opsledger.problems import Problem
 
 
 def _where(problem: Problem) -> str:
-    parts = [safe(problem.path)]
-    if problem.line is not None:
-        parts.append(str(problem.line))
-        if problem.col is not None:
-            parts.append(str(problem.col))
-    return ":".join(parts)
+    return safe(problem.where)
 
 
 def text(problems: list[Problem], checked: str) -> str:
@@ -74,4 +71,4 @@ def sarif(problems: list[Problem], checked: str) -> str:
 
 
 FORMATS: dict[str, Callable[[list[Problem], str], str]] = {
-    "text": text, "json": as_json, "github": github, "sarif": sarif}
+    "text": text, "json": as_json, "github": github, "sarif": sarif, "markdown": markdown}

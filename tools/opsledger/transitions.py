@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from opsledger import lifecycle, placeholders, schedule, timefmt
-from opsledger.approval import evaluate
+from opsledger.approval import Evaluation, evaluate
 from opsledger.digest import digest
 from opsledger.ledger import Record
 from opsledger.loader import Key
@@ -230,19 +230,39 @@ def _window_and_freeze(change: Change) -> Iterator[Problem]:
                              f"{', '.join(freeze.allow) or 'nothing'} may start then")
 
 
-def _gates(change: Change) -> Iterator[Problem]:
+Edge = tuple[str, str]
+
+
+def walk(change: Change) -> list[Edge]:
+    """The edges the change takes; none when its new state is out of reach."""
+    return _walk(change) or []
+
+
+def gate_evaluations(change: Change) -> list[tuple[Edge, Evaluation]]:
+    """Each gate on the change's walk, at the first edge that needs it, evaluated once: what
+    `check_change` reports and what a pull request's summary lays out."""
     old_severity = change.old.data.get("severity") if change.old else None
     seen: set[str] = set()
-    for old, new in _walk(change) or []:
+    found = []
+    for old, new in walk(change):
         gate = gate_for(change.new, old, new, change.policy, old_severity)
         if gate is None or gate.name in seen:
             continue
         seen.add(gate.name)
-        evaluation = evaluate(change.new, change.policy, gate, change.verifier,
-                              _used_until(change, gate))
+        found.append(((old, new), evaluate(change.new, change.policy, gate, change.verifier,
+                                           _used_until(change, gate))))
+    return found
+
+
+def gate_problems(change: Change, gates: list[tuple[Edge, Evaluation]]) -> Iterator[Problem]:
+    for _, evaluation in gates:
         for shortfall in evaluation.shortfalls():
             yield change.problem(("status",), shortfall.code,
-                                 f"{gate.purpose}: {shortfall.message}")
+                                 f"{evaluation.gate.purpose}: {shortfall.message}")
+
+
+def _gates(change: Change) -> Iterator[Problem]:
+    yield from gate_problems(change, gate_evaluations(change))
 
 
 def _used_until(change: Change, gate: Gate) -> datetime | None:

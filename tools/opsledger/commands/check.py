@@ -6,7 +6,8 @@ from pathlib import Path
 
 from opsledger import timefmt, trustroot
 from opsledger.gitrepo import GitRepo
-from opsledger.history import check_commits
+from opsledger.history import judge_commits
+from opsledger.jobsummary import markdown
 from opsledger.problems import FatalError, Outcome
 from opsledger.reporters import FORMATS
 
@@ -23,14 +24,18 @@ def run(*, base: str, head: str, reviews: str | None, pr: int | None, now: str |
     # Merge-base semantics: the PR answers only for what changed since it left the base.
     fork = repo.merge_base(base_sha, head_sha) if base_sha else None
     listed = trustroot.read_reviews(Path(reviews), "--reviews") if reviews else None
-    problems, count = check_commits(repo, base_sha, fork, head_sha, clock, listed,
-                                    trustroot.Evidence(listed, pr), pull_request=True)
-    checked = f"{count} records changed in {_label(fork)}..{head_sha[:12]}"
+    judged = judge_commits(repo, base_sha, fork, head_sha, clock, listed,
+                           trustroot.Evidence(listed, pr), pull_request=True)
+    problems = judged.problems
+    checked = f"{judged.count} records changed in {_label(fork)}..{head_sha[:12]}"
     if trustroot.bootstraps(repo, base_sha):
         checked += (f"; bootstrap: {_label(base_sha)} has no policy and no records, so the "
                     "policy and schemas are trusted from the head")
     errors = [p for p in problems if p.severity == "error"]
-    return Outcome(FORMATS[format](problems, checked), 1 if errors else 0)
+    # Only the job summary lays out each record's transitions and gates.
+    output = markdown(problems, checked, judged.records) if format == "markdown" else \
+        FORMATS[format](problems, checked)
+    return Outcome(output, 1 if errors else 0)
 
 
 def _label(commit: str | None) -> str:

@@ -86,15 +86,18 @@ def _approves(verdict: Verdict) -> bool:
 
 
 def evaluate(record: Record, policy: Policy, gate: Gate, verifier: Verifier | None,
-             not_before: datetime | None = None) -> Evaluation:
+             not_before: datetime | None = None,
+             only: frozenset[str] | None = None) -> Evaluation:
     """How far the record's sign-offs for `gate` go. Only each (role, person)'s latest
     decision counts, only if it was made for this gate (and, where `not_before` is given,
-    not before that time: a gate's sign-off is used up by the transition it approved)."""
+    not before that time: a gate's sign-off is used up by the transition it approved; where
+    `only` is given, only sign-off files in it count)."""
     verdicts = judge_all(record, policy, verifier)
     counting = latest(verdicts)
     decisions = {key: verdict for key, verdict in counting.items()
-                 if verdict.data.get("gate") == gate.name and _fresh(verdict, not_before)}
-    aside = _superseded(verdicts, counting, gate, not_before)
+                 if verdict.data.get("gate") == gate.name and _fresh(verdict, not_before)
+                 and (only is None or verdict.signoff.path in only)}
+    aside = _superseded(verdicts, counting, gate, not_before, only)
     excluded = {person: why for person, why in excluded_people(record, policy).items()
                 if person not in gate.also}
     eligible: dict[str, list[str]] = {}
@@ -148,7 +151,7 @@ def _opens(gate: Gate, policy: Policy, key: tuple[str, str], decision: object,
 
 
 def _superseded(verdicts: list[Verdict], counting: dict[tuple[str, str], Verdict], gate: Gate,
-                not_before: datetime | None) -> list[Aside]:
+                not_before: datetime | None, only: frozenset[str] | None) -> list[Aside]:
     """This gate's decisions that are not the one counting for their (role, person)."""
     aside = []
     for verdict in verdicts:
@@ -160,6 +163,9 @@ def _superseded(verdicts: list[Verdict], counting: dict[tuple[str, str], Verdict
         elif not _fresh(verdict, not_before):
             aside.append((verdict, "made before the last reopen: used up by an earlier "
                           "transition"))
+        elif only is not None and verdict.signoff.path not in only:
+            aside.append((verdict, "merged before this pull request: it approved an earlier "
+                          f"{gate.name}"))
     return aside
 
 

@@ -120,8 +120,10 @@ def named_gate(record: Record, policy: Policy, name: str) -> Gate:
     if record.kind == "release":
         phase = "emergency" if name == "emergency" else "full"
         requester = str(record.data.get("requested_by") or "")
-        return Gate(name, name, tuple(release_slots(record, policy, phase)),
-                    also=(requester,) if name == "cancel" and requester else ())
+        if name == "cancel":
+            return Gate(name, name, tuple(release_slots(record, policy)), decision="cancel",
+                        also=(requester,) if requester else ())
+        return Gate(name, name, tuple(release_slots(record, policy, phase)))
     return Gate(name, name, tuple(policy.gate(name.split(":", 1)[0])))
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -210,20 +210,31 @@ def _filled_in(change: Change) -> Iterator[Problem]:
                              "write this release's own")
 
 
+def _started(change: Change) -> datetime | None:
+    """When implementation started, if this change starts it: now for a record moved to
+    implementing; for a record added past it, the start it records."""
+    if change.new.kind != "release" or change.old_status == "implementing" or \
+            not any(new == "implementing" for _, new in _walk(change) or []):
+        return None
+    if change.new_status == "implementing":
+        return change.clock
+    execution = change.new.data.get("execution")
+    started = execution.get("started_at") if isinstance(execution, dict) else None
+    return timefmt.parse_or_none(started) or change.clock
+
+
 def _window_and_freeze(change: Change) -> Iterator[Problem]:
-    if change.new.kind != "release" or change.new_status != "implementing" or \
-            change.old_status == "implementing":
-        return
+    started = _started(change)
     window = schedule.window_of(change.new, change.policy)
-    if window is None:
-        return  # the schema reports it
-    if not window.admits(change.clock):
+    if started is None or window is None:
+        return  # nothing starts here, or the schema reports the window
+    if not window.admits(started):
         written = change.new.data["window"]
         yield change.problem(("status",), "OL209", f"implementation started at "
-                             f"{timefmt.format_time(change.clock)}, outside the window "
+                             f"{timefmt.format_time(started)}, outside the window "
                              f"{written['start']} .. {written['end']} (grace "
                              f"{window.grace.seconds // 60} min)")
-    freeze = schedule.freeze_at(change.new, change.policy, change.clock)
+    freeze = schedule.freeze_at(change.new, change.policy, started)
     if freeze is not None:
         yield change.problem(("status",), "OL210", f"implementation started inside the "
                              f"freeze window {freeze.name!r}; only "
@@ -249,8 +260,9 @@ def gate_evaluations(change: Change) -> list[tuple[Edge, Evaluation]]:
         if gate is None or gate.name in seen:
             continue
         seen.add(gate.name)
-        found.append(((old, new), evaluate(change.new, change.policy, gate, change.verifier,
-                                           _used_until(change, gate))))
+        found.append(((old, new), evaluate(change.new, change.policy, _as_before(change, gate),
+                                           change.verifier, _used_until(change, gate),
+                                           _added_only(change, gate))))
     return found
 
 
@@ -263,6 +275,23 @@ def gate_problems(change: Change, gates: list[tuple[Edge, Evaluation]]) -> Itera
 
 def _gates(change: Change) -> Iterator[Problem]:
     yield from gate_problems(change, gate_evaluations(change))
+
+
+def _as_before(change: Change, gate: Gate) -> Gate:
+    """Who may open a gate besides its roles (the requester may cancel) is read from the
+    record as it was: a PR cannot make someone the requester and cancel in their name."""
+    if change.old is None or not gate.also:
+        return gate
+    requester = change.old.data.get("requested_by")
+    return replace(gate, also=(str(requester),) if requester else ())
+
+
+def _added_only(change: Change, gate: Gate) -> frozenset[str] | None:
+    """A downgrade's sign-off counts for the downgrade it comes with: the content it signs
+    (the lower severity) recurs if the severity goes up and down again."""
+    if gate.name != "downgrade" or change.verifier is None:
+        return None
+    return change.verifier.added
 
 
 def _used_until(change: Change, gate: Gate) -> datetime | None:

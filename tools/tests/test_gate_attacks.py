@@ -396,3 +396,80 @@ def test_requirements_no_one_can_fill_are_named(ledger: GitLedger,
     assert ("error OL160: releases.required_signoffs: risk critical with rule 'data migrations "
             "need a database administrator' needs dev_lead, qa, ops, security, cab x2, dba, and "
             "no set of distinct people in roles can fill it") in capsys.readouterr().out
+
+
+# Attacks found by review --------------------------------------------------------------
+
+def test_no_one_becomes_the_requester_to_cancel(submitted: GitLedger, keys: dict[str, Path],
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    base = submitted.git("rev-parse", "HEAD")
+    # ivan holds service_owner, which REL-2026-0004 does not need; alice requested it
+    submitted.edit(f"{REL4}/release.yaml", "requested_by: alice", "requested_by: ivan")
+    submitted.edit("opsledger.yaml", "requester_may_approve: false", "requester_may_approve: true")
+    assert main(["sign", "REL-2026-0004", "--role", "service_owner", "--as", "ivan", "--key",
+                 str(keys["ivan"]), "--decision", "cancel", "--at", NOW]) == 0
+    submitted.git("checkout", "opsledger.yaml")
+    _to(submitted, f"{REL4}/release.yaml", "submitted", "cancelled", "ivan")
+    code, out = run_check(capsys, base)
+    assert code == 1
+    assert "OL303: REL-2026-0004: cancellation: needs a signed cancel (gate cancel) by one of:" \
+        in out and "alice" in out
+
+
+def _add_finished_copy(ledger: GitLedger, keys: dict[str, Path], started: str) -> None:
+    _add_copy_of_rel4(ledger, "approved")
+    for role, person in (("dev_lead", "bob"), ("dba", "grace"), ("qa", "carol")):
+        sign(keys, "REL-2026-0011", role, person)
+    ledger.edit("releases/REL-2026-0011/release.yaml", "status: approved",
+                f"status: succeeded\nexecution:\n  started_at: {started}\n"
+                f"  finished_at: {started.replace(':30:', ':50:')}\n  result: succeeded")
+    ledger.commit("REL-2026-0011, already shipped", who="bob")
+
+
+def test_new_release_added_as_shipped_inside_its_window(keyed: GitLedger, keys: dict[str, Path],
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    base = keyed.git("rev-parse", "HEAD")
+    _add_finished_copy(keyed, keys, "2026-12-08T02:30:00+00:00")
+    code, out = run_check(capsys, base)
+    assert code == 0, out
+
+
+def test_new_release_added_as_shipped_in_a_freeze_fails(keyed: GitLedger, keys: dict[str, Path],
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    base = keyed.git("rev-parse", "HEAD")
+    _add_finished_copy(keyed, keys, "2026-12-20T02:30:00+00:00")
+    code, out = run_check(capsys, base)
+    assert code == 1
+    assert "OL209: REL-2026-0011: implementation started at 2026-12-20T02:30:00+00:00, " \
+           "outside the window" in out
+    assert "OL210: REL-2026-0011: implementation started inside the freeze window 'year-end'" \
+        in out
+
+
+@pytest.fixture
+def downgraded_then_raised(keyed: GitLedger, keys: dict[str, Path], assessed: str) -> str:
+    keyed.edit(f"{INC4}/incident.yaml", "severity: SEV1", "severity: SEV2")
+    sign(keys, "INC-2026-0004", "incident_commander", "judy", "--gate", "downgrade")
+    keyed.commit("SEV2, with the commander's sign-off", who="judy")
+    keyed.edit(f"{INC4}/incident.yaml", "severity: SEV2", "severity: SEV1")
+    return keyed.commit("worse again: SEV1", who="ivan")
+
+
+def test_a_second_downgrade_with_a_new_sign_off(keyed: GitLedger, keys: dict[str, Path],
+                                                downgraded_then_raised: str,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    keyed.edit(f"{INC4}/incident.yaml", "severity: SEV1", "severity: SEV2")
+    sign(keys, "INC-2026-0004", "incident_commander", "judy", "--gate", "downgrade")
+    keyed.commit("SEV2 again", who="judy")
+    code, out = run_check(capsys, downgraded_then_raised)
+    assert code == 0, out
+
+
+def test_a_downgrade_sign_off_is_not_used_twice(keyed: GitLedger, downgraded_then_raised: str,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    keyed.edit(f"{INC4}/incident.yaml", "severity: SEV1", "severity: SEV2")
+    keyed.commit("SEV2 again, on the old sign-off", who="mallory")
+    code, out = run_check(capsys, downgraded_then_raised)
+    assert code == 1
+    assert "OL303: INC-2026-0004: downgrading severity: missing sign-off: incident_commander" \
+        in out

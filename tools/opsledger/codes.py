@@ -50,6 +50,7 @@ CODES: dict[str, str] = {
     "OL213": "incident mode changed (mode never changes after creation)",
     "OL214": "severity set back to SEV? (only before the first assessment)",
     "OL215": "trust-root change without the approval the base policy names",
+    "OL216": "postmortem requirement withdrawn",
     "OL301": "sign-off signature invalid or made by a key not registered for the person",
     "OL302": "sign-off is stale: the record changed after it was signed",
     "OL303": "required sign-off missing",

@@ -49,7 +49,7 @@ def check_change(change: Change, gates: bool = True) -> Iterator[Problem]:
         return
     checks = [_created] if change.old is None else \
         [_id_kept, _edge_allowed, _terminal_kept, _timeline_appended, _signoffs_kept,
-         _timestamps_kept, _approved_frozen, _reopen_reasoned, _mode_kept, _severity_known]
+         _timestamps_kept, _approved_frozen, _reopen_reasoned, _mode_kept, _severity_known, _postmortem_kept]
     for check in [*checks, _window_and_freeze, _filled_in]:
         yield from check(change)
     if gates:
@@ -79,6 +79,16 @@ def _mode_kept(change: Change) -> Iterator[Problem]:
                              f"{change.old.data.get('mode')} to {change.new.data.get('mode')}; "
                              "mode never changes after an incident is declared (a drill is "
                              "declared as one)")
+
+
+def _postmortem_kept(change: Change) -> Iterator[Problem]:
+    assert change.old is not None
+    before, after = (r.data.get("postmortem") for r in (change.old, change.new))
+    if isinstance(before, dict) and before.get("required") is True and \
+            not (isinstance(after, dict) and after.get("required") is True):
+        yield change.problem(("postmortem", "required"), "OL216", "postmortem.required was "
+                             "true and is withdrawn; a postmortem once owed stays owed (close "
+                             "it with the close gate's sign-off)")
 
 
 def _severity_known(change: Change) -> Iterator[Problem]:

@@ -473,3 +473,27 @@ def test_a_downgrade_sign_off_is_not_used_twice(keyed: GitLedger, downgraded_the
     assert code == 1
     assert "OL303: INC-2026-0004: downgrading severity: missing sign-off: incident_commander" \
         in out
+
+
+def _ask_for_postmortem(ledger: GitLedger) -> str:
+    ledger.edit(f"{INC3}/incident.yaml", "required: false", "required: true")
+    return ledger.commit("SEV3, but we want a postmortem", who="judy")
+
+
+def test_an_owed_postmortem_may_progress(keyed: GitLedger,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    base = _ask_for_postmortem(keyed)
+    keyed.edit(f"{INC3}/incident.yaml", "status: not_started", "status: draft")
+    keyed.commit("postmortem drafted", who="judy")
+    code, out = run_check(capsys, base)
+    assert code == 0, out
+
+
+def test_an_owed_postmortem_cannot_be_withdrawn(keyed: GitLedger,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    base = _ask_for_postmortem(keyed)
+    keyed.edit(f"{INC3}/incident.yaml", "required: true", "required: false")
+    keyed.commit("never mind", who="mallory")
+    code, out = run_check(capsys, base)
+    assert code == 1
+    assert "error OL216: INC-2026-0003: postmortem.required was true and is withdrawn" in out

@@ -323,3 +323,29 @@ def test_decisions_numbered_without_gaps(ledger: GitLedger,
         # the copy also claims decision 1 in its signed content: it counts for nothing
         f"{signoffs}/qa--carol--3.yaml:1:9: error OL150: sign-off its record/role/by/seq must be "
         "REL-2026-0004/qa/carol/3, as its file name says\n15 records: 2 problems\n")
+
+
+def test_audit_verifies_review_sign_offs_with_the_merged_pulls_reviews(
+        submitted: GitLedger, keys: dict[str, Path], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    base = submitted.git("rev-parse", "HEAD")
+    assert sign(keys, "REL-2026-0004", "dev_lead", "bob") == 0
+    assert sign(keys, "REL-2026-0004", "dba", "grace") == 0
+    _review_signoff(submitted, "REL-2026-0004", "qa", "carol", 901)
+    approve_pr(submitted, REL4)
+    merged = submitted.commit("REL-2026-0004 approved (#7)", who="bob")
+    reviews = tmp_path / "reviews"
+    reviews.mkdir()
+
+    def audit(state: str) -> tuple[int, str]:
+        (reviews / "7.json").write_text(json.dumps(
+            [{"id": 901, "user": CAROL, "state": state, "commit_id": merged}]))
+        code = main(["audit", "--from", base, "--reviews", str(reviews)])
+        return code, capsys.readouterr().out
+
+    assert audit("APPROVED")[0] == 0
+    code, out = audit("CHANGES_REQUESTED")
+    assert code == 1
+    assert "error OL306: forged or unverifiable sign-off: review 901 is CHANGES_REQUESTED, " \
+           "not APPROVED" in out
+    assert main(["audit", "--from", base]) == 0  # without reviews: accepted at merge time

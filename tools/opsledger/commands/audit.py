@@ -29,8 +29,12 @@ def run(*, start: str | None, end: str, reviews: str | None, format: str) -> Out
         except ValueError:
             raise FatalError(f"commit {commit.sha[:12]} has an unreadable date") from None
         try:
+            evidence = _evidence(commit, reviews)
+            # With the merged pull request's reviews, its review sign-offs are verified as
+            # its check verified them; without, they stand as accepted at merge time.
             problems, _ = check_commits(repo, commit.parent, commit.parent, commit.sha, clock,
-                                        None, _evidence(commit, reviews))
+                                        evidence.reviews, evidence,
+                                        pull_request=evidence.reviews is not None)
         except FatalError as exc:
             if commit.parent is None:
                 continue  # history from before the ledger existed

@@ -49,7 +49,8 @@ def check_change(change: Change, gates: bool = True) -> Iterator[Problem]:
         return
     checks = [_created] if change.old is None else \
         [_id_kept, _edge_allowed, _terminal_kept, _timeline_appended, _signoffs_kept,
-         _timestamps_kept, _approved_frozen, _reopen_reasoned, _mode_kept, _severity_known, _postmortem_kept]
+         _timestamps_kept, _approved_frozen, _reopen_reasoned, _mode_kept, _severity_known,
+         _postmortem_kept]
     for check in [*checks, _window_and_freeze, _filled_in]:
         yield from check(change)
     if gates:

@@ -93,13 +93,7 @@ class GitRepo:
             out = self._cmd.execute(["git", "ls-tree", "-z", spec], strip_newline_in_stdout=False)
         except self._git_module.GitCommandError:
             return []
-        rows = []
-        for line in str(out).split("\0"):
-            if line:
-                meta, name = line.split("\t", 1)
-                mode, _, sha = meta.split(" ")
-                rows.append((mode, sha, name))
-        return rows
+        return _tree_rows(str(out))
 
     def names_on_branches(self, directory: str) -> set[str]:
         """Every name in `directory` (relative to the repository's top) on any local branch,
@@ -119,13 +113,7 @@ class GitRepo:
                                      f"{commit}^{{tree}}"], strip_newline_in_stdout=False)
         except self._git_module.GitCommandError:
             return None
-        rows = []
-        for line in str(out).split("\0"):
-            if line:
-                meta, path = line.split("\t", 1)
-                mode, _, sha = meta.split(" ")
-                rows.append((mode, sha, path))
-        return rows
+        return _tree_rows(str(out))
 
     def blob_size(self, sha: str) -> int:
         _, _, size = self._repo.odb.info(bytes.fromhex(sha))
@@ -169,3 +157,14 @@ class GitRepo:
                     seen.add(parts[1])
                     history.setdefault(parts[1], []).append(commit)
         return history
+
+
+def _tree_rows(out: str) -> list[tuple[str, str, str]]:
+    """(mode, object sha, name) of each entry of `git ls-tree -z` output."""
+    rows = []
+    for line in out.split("\0"):
+        if line:
+            meta, name = line.split("\t", 1)
+            mode, _, sha = meta.split(" ")
+            rows.append((mode, sha, name))
+    return rows

@@ -95,6 +95,12 @@ class GitRepo:
             return []
         return _tree_rows(str(out))
 
+    def uncommitted(self, *directories: str) -> list[str]:
+        """Paths under directories that are untracked or differ from HEAD."""
+        out = self._run("status", "--porcelain", "-z", "--no-renames", "--untracked-files=all",
+                        "--", *directories)
+        return [entry[3:] for entry in out.split("\0") if len(entry) > 3]
+
     def names_on_branches(self, directory: str) -> set[str]:
         """Every name in `directory` (relative to the repository's top) on any local branch,
         remote-tracking branch or HEAD: what another branch may already have taken."""

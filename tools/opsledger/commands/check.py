@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from opsledger import timefmt, trustroot
+from opsledger import ids, timefmt, trustroot
 from opsledger.gitrepo import GitRepo
 from opsledger.history import judge_commits
 from opsledger.jobsummary import markdown
@@ -35,7 +35,17 @@ def run(*, base: str, head: str, reviews: str | None, pr: int | None, now: str |
     # Only the job summary lays out each record's transitions and gates.
     output = markdown(problems, checked, judged.records) if format == "markdown" else \
         FORMATS[format](problems, checked)
-    return Outcome(output, 1 if errors else 0)
+    return Outcome(output, 1 if errors else 0, _uncommitted(repo))
+
+
+def _uncommitted(repo: GitRepo) -> str:
+    """The check judges commits; record files only in the working tree are not in them."""
+    pending = repo.uncommitted(*ids.KINDS.values())
+    if not pending:
+        return ""
+    shown = ", ".join(pending[:3]) + (f" and {len(pending) - 3} more" if len(pending) > 3 else "")
+    return (f"warning: {len(pending)} record file(s) not committed ({shown}); `check` judges "
+            "commits, so they were not checked: `git add` and commit them first")
 
 
 def _label(commit: str | None) -> str:

@@ -57,6 +57,12 @@ def test_release_page_and_matrix(built: Path) -> None:
     for role in ("dev_lead", "qa", "ops", "security", "cab"):
         assert f"<td>{role}</td>" in matrix
     assert "ol-sig-missing" in matrix and "eligible" in matrix
+    # heidi executes it, so cab x2 can only come from grace, frank and ivan, who are also the
+    # only dba and security approvers: the page says it can never be approved as it stands
+    after = page.split('id="signoff-matrix"')[1].split("</table>")[1][:400]
+    assert "Cannot be met: no set of distinct people in the policy can fill" in after
+    other = (built / "releases" / "REL-2026-0004.html").read_text()
+    assert "Cannot be met" not in other
     for section in ("rollback", "emergency-response", "execution", "testing", "impact",
                     "linked-incidents", "history"):
         assert f'id="{section}"' in page

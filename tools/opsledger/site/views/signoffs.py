@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from opsledger.approval import Evaluation
+from opsledger.approval import Evaluation, fillable
 from opsledger.ledger import Record
 from opsledger.signoffs import Verdict as Judged
 from opsledger.signoffs import judge_all, latest
@@ -59,6 +59,7 @@ class Matrix:
     slots: tuple[SlotRow, ...]
     rejected: tuple[Rejection, ...]
     met: bool
+    unfillable: bool  # no set of distinct people the policy has could ever meet it
 
 
 def verdicts(site: Site, record: Record) -> list[Verdict]:
@@ -101,4 +102,5 @@ def matrix(site: Site, evaluation: Evaluation) -> Matrix:
                              candidates=people(slot.candidates) or "-"))
     return Matrix(tuple(slots), tuple(Rejection(role, person, site.badge("sig", "rejected"))
                                       for role, person in evaluation.rejected_by),
-                  evaluation.met)
+                  evaluation.met, not evaluation.met and
+                  not fillable(evaluation.gate.slots, site.policy, set(evaluation.excluded)))

@@ -34,10 +34,10 @@ workflows: $(STAMP)
 	$(BIN)/zizmor --offline .github/workflows
 
 site: $(STAMP)
-	$(BIN)/mkdocs build --strict
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 serve: $(STAMP)
-	$(BIN)/mkdocs serve
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
 
 BENCH_STAMP := $(VENV)/.bench-installed
 

@@ -34,7 +34,7 @@ def test_new_knows_who_you_are_from_git(ledger: GitLedger,
 def test_show_lists_missing_slots(ledger: GitLedger, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["show", "REL-2026-0005"]) == 0
     out = capsys.readouterr().out
-    assert "dev_lead: alice approve #1 [valid]" in out
+    assert "dev_lead: alice approve for approval #1 [valid]" in out
     assert "security: MISSING (eligible: frank)" in out
     assert main(["show", "REL-2026-99"]) == 2
 
@@ -101,3 +101,14 @@ def test_an_incident_linked_from_its_own_side_fails_the_change(
     data = json.loads(capsys.readouterr().out)
     assert data["dora"]["change_failure_rate"] == 0.75  # REL-2026-0001 now failed too
     assert data["deploys_by_month"]["2026-03"] == {"ok": 0, "failed": 1}
+
+
+def test_show_marks_replaced_decisions(ledger: GitLedger,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    signoffs = "releases/REL-2026-0004/signoffs"
+    # a copy standing as carol's second decision: the first is shown as replaced by it
+    ledger.write(f"{signoffs}/qa--carol--2.yaml", ledger.read(f"{signoffs}/qa--carol.yaml"))
+    assert main(["show", "REL-2026-0004"]) == 0
+    out = capsys.readouterr().out
+    assert "qa: carol approve for approval #1 [replaced by #2]" in out
+    assert "qa: carol approve for approval #2 [malformed]" in out

@@ -50,7 +50,7 @@ def test_the_tour_runs_as_written(ledger: GitLedger, capsys: pytest.CaptureFixtu
     for line in _tour():
         words = shlex.split(line.replace(record, "{id}"), comments=True)
         words = [w.replace("{id}", record) for w in words]
-        if not words or words[0] in ("source", "mkdocs"):
+        if not words or words[0] in ("source", "make"):
             continue
         if words[0] == "chmod":
             for key in (ledger.root / "sample-keys").glob("*[a-z]"):

@@ -8,7 +8,7 @@ from opsledger.ledger import Record
 from opsledger.policy import Policy
 from opsledger.problems import Outcome
 from opsledger.requirements import Gate, gate_for
-from opsledger.signoffs import Verifier, judge_all
+from opsledger.signoffs import Verifier, judge_all, latest
 from opsledger.workspace import Workspace
 
 
@@ -45,12 +45,15 @@ def _signoffs(record: Record, policy: Policy) -> list[str]:
     verifier = Verifier(policy)
     lines = ["  sign-offs present:"]
     verdicts = judge_all(record, policy, verifier)
+    counting = latest(verdicts)
     for verdict in verdicts:
         name = verdict.signoff.name
         decision = verdict.data.get("decision")
         extra = f" ({verdict.reason})" if verdict.reason else ""
-        lines.append(f"    {name.role}: {name.person} {decision} #{name.seq} "
-                     f"[{verdict.state}]{extra}")
+        now = counting[(name.role, name.person)]
+        state = verdict.state if now is verdict else f"replaced by #{now.signoff.name.seq}"
+        lines.append(f"    {name.role}: {name.person} {decision} for "
+                     f"{verdict.data.get('gate')} #{name.seq} [{state}]{extra}")
     if not verdicts:
         lines[-1] += " none"
     state = str(record.data.get("status"))

@@ -4,9 +4,11 @@ timeline event; refused (exit 1, nothing written) where `check` would refuse."""
 from __future__ import annotations
 
 from opsledger import lifecycle, recordedit
+from opsledger.approval import evaluate
 from opsledger.problems import Outcome
 from opsledger.reporters import FORMATS
-from opsledger.requirements import gated_slots
+from opsledger.requirements import gate_for
+from opsledger.signoffs import Verifier
 from opsledger.workspace import Workspace
 
 
@@ -29,9 +31,12 @@ def run(*, record_id: str, new_state: str, note: str | None, person: str | None,
                                              workspace.clock)
     if problems:
         return Outcome("", 1, FORMATS["text"](problems, "refused, nothing written"))
-    outcome = Outcome(record.path, note=f"{record.id}: {new.data.get('status')}")
-    gate = gated_slots(record, old_state, new_state, workspace.policy)
-    if gate:
-        outcome.note += f"\nthis edge needs sign-offs for {gate[0]}: " + ", ".join(
-            s.role for s in gate[1]) + " (see `opsledger show`)"
-    return outcome
+    note = f"{record.id}: {new.data.get('status')}"
+    gate = gate_for(new, old_state, new_state, workspace.policy,
+                    record.data.get("severity"))
+    if gate is not None:
+        evaluation = evaluate(new, workspace.policy, gate, Verifier(workspace.policy))
+        filled = ", ".join(f"{s.role} by {s.person}" for s in evaluation.slots if s.person)
+        opened = ", ".join(f"{person} ({role})" for role, person in evaluation.opened_by)
+        note += f" (gate {gate.name} met: {filled or opened})"
+    return Outcome(record.path, note=note)

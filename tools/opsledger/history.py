@@ -77,7 +77,8 @@ def judge_commits(repo: GitRepo, trust_commit: str | None, old: str | None, new:
                   clock: datetime, reviews: list[dict[str, Any]] | None,
                   evidence: trustroot.Evidence | None = None,
                   pull_request: bool = False) -> Judgement:
-    names, trust_paths, record_paths = touched(repo.changed_paths(old, new))
+    changes = repo.changed_paths(old, new)
+    names, trust_paths, record_paths = touched(changes)
     bootstrap = trustroot.bootstraps(repo, trust_commit)
     # In bootstrap there is no other trust root than the head's (checked as any head is).
     trust = load_trust(CommitTree(repo, new)) if bootstrap else \
@@ -89,8 +90,8 @@ def judge_commits(repo: GitRepo, trust_commit: str | None, old: str | None, new:
         return Judgement(ordered(problems + trust.problems), 0, ())
     base_ledger = scan(CommitTree(repo, old), names)
     verifier = None if trust.policy is None else Verifier(
-        trust.policy, reviews, new, evidence.pr if evidence else None,
-        _added_signoffs(repo, old, new) if pull_request else None, _digest_at(repo))
+        trust.policy, reviews, evidence.pr if evidence else None,
+        _added_signoffs(changes) if pull_request else None, _digest_at(repo))
     if trust_commit is not None and trust_commit != old:
         # The base moved on since the fork: it may have taken an id this branch adds.
         at_fork = base_ledger.ids["release"] | base_ledger.ids["incident"]
@@ -127,9 +128,8 @@ def _status(record: Record | None) -> str | None:
     return str(record.data.get("status")) if record else None
 
 
-def _added_signoffs(repo: GitRepo, old: str | None, new: str) -> frozenset[str]:
-    return frozenset(path for status, path in repo.changed_paths(old, new)
-                     if status == "A" and "/signoffs/" in path)
+def _added_signoffs(changes: list[tuple[str, str]]) -> frozenset[str]:
+    return frozenset(path for status, path in changes if status == "A" and "/signoffs/" in path)
 
 
 def _digest_at(repo: GitRepo) -> DigestAt:

@@ -130,10 +130,3 @@ def named_gate(record: Record, policy: Policy, name: str) -> Gate:
 def close_gate(policy: Policy) -> Gate:
     return Gate("close", "closing (postmortem approval)", tuple(policy.gate("close")))
 
-
-def gated_slots(record: Record, old: str | None, new: str, policy: Policy,
-                old_severity: object = None) -> tuple[str, list[Slot]] | None:
-    """(what the slots are for, the slots) when the edge old -> new needs approvals."""
-    gate = gate_for(record, old, new, policy, old_severity)
-    return (gate.purpose, list(gate.slots)) if gate else None
-

@@ -57,7 +57,6 @@ class Verifier:
 
     policy: Policy
     reviews: list[dict[str, Any]] | None = None
-    head: str | None = None
     pr: int | None = None
     added: frozenset[str] | None = None  # sign-off paths the pull request adds
     digest_at: DigestAt | None = None

@@ -29,6 +29,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--reviews", metavar="FILE", help="the pull request's reviews (GitHub's "
                    "JSON); with --pr")
     p.add_argument("--pr", type=int, metavar="N", help="the pull request's number")
+    p.add_argument("--approvals", metavar="DIR", help="SSH-signed approvals of a trust-root "
+                   "change (`opsledger sign-trust-root`), for ledgers off GitHub")
     p.add_argument("--now", metavar="TIME")
     p.add_argument("--format", choices=FORMAT_NAMES, default="text")
 
@@ -37,6 +39,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--to", dest="end", default="HEAD", metavar="REV")
     p.add_argument("--reviews", metavar="DIR", help="<PR number>.json: each merged pull "
                    "request's reviews, to verify trust-root changes")
+    p.add_argument("--approvals", metavar="DIR", help="SSH-signed trust-root approvals "
+                   "(`opsledger sign-trust-root`), matched by the tree they approve")
     p.add_argument("--format", choices=FORMAT_NAMES, default="text")
 
     p = sub.add_parser("new", help="start a release request or an incident")
@@ -78,6 +82,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--gate", help="the gate this decision is for (default: the record's next "
                    "gated step)")
     p.add_argument("--comment")
+    p.add_argument("--at", metavar="TIME", help="signing time (default: now)")
+
+    p = sub.add_parser("sign-trust-root", help="approve a trust-root change with an SSH "
+                       "signature (ledgers off GitHub)")
+    p.add_argument("--rev", default="HEAD", help="the commit whose trust root you approve "
+                   "(default: HEAD)")
+    p.add_argument("--as", dest="person", metavar="PERSON")
+    p.add_argument("--key", metavar="FILE")
+    p.add_argument("--out", metavar="FILE", help="write the approval here (default: print it)")
     p.add_argument("--at", metavar="TIME", help="signing time (default: now)")
 
     p = sub.add_parser("status", help="move a record to a new state")
@@ -124,10 +137,11 @@ def _run(args: argparse.Namespace) -> Outcome:
         case "check":
             from opsledger.commands import check
             return check.run(base=a.base, head=a.head, reviews=a.reviews, pr=a.pr, now=a.now,
-                             format=a.format)
+                             format=a.format, approvals=a.approvals)
         case "audit":
             from opsledger.commands import audit
-            return audit.run(start=a.start, end=a.end, reviews=a.reviews, format=a.format)
+            return audit.run(start=a.start, end=a.end, reviews=a.reviews, format=a.format,
+                             approvals=a.approvals)
         case "new":
             from opsledger.commands import new
             return new.run(kind=a.kind, title=a.title, system=a.system, version=a.version,
@@ -146,6 +160,10 @@ def _run(args: argparse.Namespace) -> Outcome:
             from opsledger.commands import sign
             return sign.run(record_id=a.record_id, role=a.role, person=a.person, key=a.key,
                             decision=a.decision, comment=a.comment, at=a.at, gate=a.gate)
+        case "sign-trust-root":
+            from opsledger.commands import sign_trust_root
+            return sign_trust_root.run(rev=a.rev, person=a.person, key=a.key, out=a.out,
+                                       at=a.at)
         case "status":
             from opsledger.commands import status
             return status.run(record_id=a.record_id, new_state=a.new_state, note=a.note,

@@ -51,6 +51,7 @@ CODES: dict[str, str] = {
     "OL214": "severity set back to SEV? (only before the first assessment)",
     "OL215": "trust-root change without the approval the base policy names",
     "OL216": "postmortem requirement withdrawn",
+    "OL217": "key removed, moved, or retired in a way that breaks merged sign-offs",
     "OL301": "sign-off signature invalid or made by a key not registered for the person",
     "OL302": "sign-off is stale: the record changed after it was signed",
     "OL303": "required sign-off missing",

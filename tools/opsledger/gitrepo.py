@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -146,6 +147,22 @@ class GitRepo:
             return str(self._cmd.execute(["git", "config", "--get", key])).strip() or None
         except self._git_module.GitCommandError:
             return None
+
+    def commit_time(self, commit: str) -> datetime:
+        return datetime.fromisoformat(self._run("show", "-s", "--format=%cI", commit).strip())
+
+    def added_times(self, commit: str, *prefixes: str) -> dict[str, str]:
+        """When each file under `prefixes` arrived on `commit`'s first-parent line (the
+        committer time, strict ISO 8601, of the commit that added it: for a merged pull
+        request, its merge), in one log pass."""
+        out = self._run("log", "--first-parent", "--diff-filter=A", "--no-renames",
+                        "--format=%x01%cI", "--name-only", "-z", commit, "--", *prefixes)
+        times: dict[str, str] = {}
+        for chunk in out.split("\x01")[1:]:
+            head, _, names = chunk.partition("\n")
+            for name in names.strip("\n\0").split("\0"):
+                times.setdefault(name.strip("\n"), head.strip("\0"))
+        return times
 
     def path_history(self, prefix: str) -> dict[str, list[Commit]]:
         """Commits touching each record directory under prefix, collected in one log pass."""

@@ -13,6 +13,7 @@ from opsledger.approval import Evaluation
 from opsledger.digest import digest
 from opsledger.gitrepo import GitRepo
 from opsledger.ledger import ALLOWED_AT_TOP, Record, read_record, scan
+from opsledger.mergetimes import at_commit
 from opsledger.problems import Problem, ordered
 from opsledger.rules import linked_ids
 from opsledger.signoffs import DigestAt, Verifier
@@ -83,15 +84,17 @@ def judge_commits(repo: GitRepo, trust_commit: str | None, old: str | None, new:
     # In bootstrap there is no other trust root than the head's (checked as any head is).
     trust = load_trust(CommitTree(repo, new)) if bootstrap else \
         base_trust(CommitTree(repo, trust_commit))
+    since = repo.commit_time(trust_commit) if trust_commit and trust_paths else None
     problems = trustroot.check_change(repo, None if bootstrap else trust.policy, new,
                                       trust_paths, record_paths,
-                                      evidence or trustroot.Evidence(reviews))
+                                      evidence or trustroot.Evidence(reviews), since)
     if not names:
         return Judgement(ordered(problems + trust.problems), 0, ())
     base_ledger = scan(CommitTree(repo, old), names)
     verifier = None if trust.policy is None else Verifier(
         trust.policy, reviews, evidence.pr if evidence else None,
-        _added_signoffs(changes) if pull_request else None, _digest_at(repo))
+        _added_signoffs(changes) if pull_request else None, _digest_at(repo),
+        at_commit(repo, new), clock)
     if trust_commit is not None and trust_commit != old:
         # The base moved on since the fork: it may have taken an id this branch adds.
         at_fork = base_ledger.ids["release"] | base_ledger.ids["incident"]

@@ -24,6 +24,36 @@ class FreezeWindow:
     allow: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Key:
+    """One registered public key. A retired or compromised key verifies only sign-offs merged
+    before its date: rotating a key never breaks a record at rest, and it signs nothing new."""
+
+    line: str
+    retired: datetime | None = None
+    compromised: datetime | None = None
+
+    @property
+    def until(self) -> datetime | None:
+        dates = [d for d in (self.retired, self.compromised) if d is not None]
+        return min(dates) if dates else None
+
+    def verifies_at(self, merged: datetime) -> bool:
+        return self.until is None or merged < self.until
+
+
+def _key(item: object) -> Key | None:
+    if isinstance(item, str):
+        return Key(item)
+    if not isinstance(item, dict) or not isinstance(item.get("key"), str):
+        return None  # reported by the policy schema
+    try:
+        return Key(item["key"], *(timefmt.parse(item[name]) if name in item else None
+                                  for name in ("retired", "compromised")))
+    except (TypeError, ValueError):
+        return None
+
+
 def _slots(items: list[dict[str, Any]] | None) -> list[Slot]:
     return [Slot(item["role"], int(item.get("count", 1))) for item in items or []]
 
@@ -59,8 +89,17 @@ class Policy:
         items = self.data.get("trust_root")
         return _slots(items) if items else None
 
-    def keys_of(self, person: str) -> list[str]:
-        return list(self.people.get(person, {}).get("keys", []))
+    def keys(self, person: str) -> list[Key]:
+        found = (_key(item) for item in self.people.get(person, {}).get("keys", []))
+        return [key for key in found if key is not None]
+
+    def keys_of(self, person: str, merged: datetime) -> list[str]:
+        """The key lines that verify a sign-off by `person` merged at `merged` (for a new
+        signature: now)."""
+        return [key.line for key in self.keys(person) if key.verifies_at(merged)]
+
+    def has_dated_keys(self, person: str) -> bool:
+        return any(key.until is not None for key in self.keys(person))
 
     def constraint(self, name: str) -> bool:
         defaults = {"requester_may_approve": False, "executor_may_approve": False,

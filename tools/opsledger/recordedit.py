@@ -15,7 +15,6 @@ from opsledger.atomic import write_atomic
 from opsledger.ledger import Ledger, Record, list_ids
 from opsledger.loader import LoadError, load
 from opsledger.problems import Problem, ordered
-from opsledger.signoffs import Verifier
 from opsledger.transitions import Change, check_change
 from opsledger.validate import validate_record
 from opsledger.workspace import Workspace
@@ -101,7 +100,7 @@ def write_checked(workspace: Workspace, old: Record, text: str,
     new = Record(old.kind, old.id, old.path, doc, old.postmortem, old.signoffs)
     ledger = Ledger(records={old.id: new})
     list_ids(workspace.tree, ledger)
-    verifier = Verifier(workspace.policy)
+    verifier = workspace.verifier()
     problems: list[Problem] = list(validate_record(new, ledger, workspace.trust, verifier))
     # The verdict `check` would give on the same edge, gates included.
     problems += check_change(Change(old, new, workspace.policy, clock, verifier))

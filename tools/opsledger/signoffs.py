@@ -6,12 +6,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from opsledger import lifecycle, sshsig
+from opsledger import lifecycle, sshsig, timefmt
 from opsledger.digest import canonical, digest, gate_known
 from opsledger.ledger import Record, Signoff
+from opsledger.mergetimes import MergedAt
 from opsledger.policy import Policy
 from opsledger.problems import Problem
 
@@ -60,17 +62,34 @@ class Verifier:
     pr: int | None = None
     added: frozenset[str] | None = None  # sign-off paths the pull request adds
     digest_at: DigestAt | None = None
+    # A dated (retired or compromised) key verifies only sign-offs merged before its date;
+    # one the pull request adds, or not committed yet, is judged as signed `now`.
+    merged_at: MergedAt | None = None
+    now: datetime = field(default_factory=timefmt.now_utc)
     _cache: dict[str, bool] = field(default_factory=dict)
     _used: dict[object, str] = field(default_factory=dict)  # review id -> what it proved
 
-    def signature_ok(self, data: dict[str, Any]) -> bool:
-        person = self.policy.people.get(str(data.get("by")), {})
-        key = str(data.get("signature")) + str(payload(data))
+    def signature_ok(self, data: dict[str, Any], path: str) -> bool:
+        by = str(data.get("by"))
+        keys = self.policy.keys_of(by, self._signed_when(by, path))
+        key = f"{data.get('signature')}{payload(data)!r}{keys}"
         if key not in self._cache:
-            self._cache[key] = sshsig.verify(payload(data), str(data.get("signature")),
-                                             str(person.get("email", "")),
-                                             self.policy.keys_of(str(data.get("by"))))
+            email = str(self.policy.people.get(by, {}).get("email", ""))
+            self._cache[key] = sshsig.verify(payload(data), str(data.get("signature")), email,
+                                             keys)
         return self._cache[key]
+
+    def _signed_when(self, person: str, path: str) -> datetime:
+        if self.merged_at is None or not self.policy.has_dated_keys(person) or \
+                (self.added is not None and path in self.added):
+            return self.now
+        return self.merged_at(path) or self.now
+
+    def merged(self, path: str) -> bool:
+        """Whether the sign-off was merged before (then the gate judged it when it was)."""
+        if self.added is not None and path in self.added:
+            return False
+        return self.merged_at is not None and self.merged_at(path) is not None
 
     def review_problem(self, data: dict[str, Any], record: Record, path: str) -> str | None:
         if self.added is None or path not in self.added:
@@ -167,7 +186,7 @@ def _evidence_problem(kind: str, data: dict[str, Any], verifier: Verifier, recor
     if kind == "review":
         reason = verifier.review_problem(data, record, path)
         return (State.UNVERIFIED, reason) if reason else None
-    if not verifier.signature_ok(data):
+    if not verifier.signature_ok(data, path):
         return State.FORGED, (f"signature is not a valid `opsledger` signature by a key "
                               f"registered for {data.get('by')} in the policy")
     return None
@@ -205,7 +224,7 @@ def check_record_signoffs(record: Record, policy: Policy,
     for verdict in verdicts:
         doc = verdict.signoff.doc
         assert doc is not None
-        yield from _role_held(verdict, policy)
+        yield from _role_held(verdict, policy, verifier)
         code = verdict.state.code
         # A replaced decision is history: it cannot go stale and is never in the way.
         stale_matters = claims_approval and id(verdict) in counting and \
@@ -217,12 +236,15 @@ def check_record_signoffs(record: Record, policy: Policy,
         yield doc.problem((verdict.state.field,), code, message)
 
 
-def _role_held(verdict: Verdict, policy: Policy) -> Iterator[Problem]:
+def _role_held(verdict: Verdict, policy: Policy, verifier: Verifier | None) -> Iterator[Problem]:
     doc, name = verdict.signoff.doc, verdict.signoff.name
     assert doc is not None
+    if policy.holds(name.person, name.role) or \
+            (verifier is not None and verifier.merged(verdict.signoff.path)):
+        return  # a role given up later does not undo a sign-off merged while it was held
     if name.role not in policy.roles:
         yield doc.problem(("role",), "OL151", f"unknown role {name.role!r}")
-    elif not policy.holds(name.person, name.role):
+    else:
         yield doc.problem(("by",), "OL151", f"{name.person} does not hold the role "
                           f"{name.role} in the policy; this sign-off counts for nothing")
 

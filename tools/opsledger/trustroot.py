@@ -8,17 +8,23 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from opsledger import timefmt
 from opsledger.gitrepo import GitRepo
+from opsledger.keyrotation import key_changes
 from opsledger.ledger import POLICY_FILE, Ledger, list_ids
+from opsledger.mergetimes import at_commit
 from opsledger.policy import Policy, Slot
 from opsledger.problems import FatalError, Problem
 from opsledger.signoffs import Verifier
 from opsledger.tree import CommitTree
 from opsledger.trust import in_trust_root, read_trust
-from opsledger.trustreviews import approvers, fill
+from opsledger.trustreviews import Approvers, approvers, fill
+from opsledger.trustsigs import Approval
+from opsledger.trustsigs import approvers as signed_approvers
 from opsledger.validate import validate_tree
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # git's id of a tree with nothing
@@ -30,6 +36,8 @@ class Evidence:
 
     reviews: list[dict[str, Any]] | None = None  # the pull request's reviews (GitHub's shape)
     pr: int | None = None
+    approvals: list[Approval] | None = None  # SSH-signed approvals (ledgers off GitHub)
+    now: datetime | None = None  # when signed approvals are judged (a retired key signs no more)
     # `audit` replays history whose reviews it may not have: it then lists a trust-root
     # change as unverified (a warning, saying why) instead of failing every policy commit.
     unverified: str | None = None
@@ -76,8 +84,10 @@ def read_reviews(path: Path, flag: str) -> list[dict[str, Any]]:
 
 
 def check_change(repo: GitRepo, base: Policy | None, new: str, trust_paths: list[str],
-                 record_paths: list[str], evidence: Evidence) -> list[Problem]:
-    """Problems of a change to the trust root; `base` is None when the change bootstraps."""
+                 record_paths: list[str], evidence: Evidence,
+                 since: datetime | None = None) -> list[Problem]:
+    """Problems of a change to the trust root; `base` is None when the change bootstraps;
+    `since` is when the base commit was made (a key is not retired before it)."""
     if not trust_paths:
         return []
     problems = []
@@ -89,22 +99,26 @@ def check_change(repo: GitRepo, base: Policy | None, new: str, trust_paths: list
                                 f"trust root ({_listed(trust_paths)}) and records "
                                 f"({_listed(record_paths)}); split it into two pull "
                                 "requests so the trust-root change gets its own review"))
-    problems += head_problems(repo, new)
+    head, found = head_problems(repo, new)
+    problems += found
     if base is not None:
+        if head is not None and POLICY_FILE in trust_paths and since is not None:
+            problems += key_changes(base, head, since)
         problems += approval_problems(repo, base, new, trust_paths, evidence)
     return problems
 
 
-def head_problems(repo: GitRepo, new: str) -> list[Problem]:
+def head_problems(repo: GitRepo, new: str) -> tuple[Policy | None, list[Problem]]:
     """The head must still be a ledger: its policy and schemas load, and everything in it
     validates against them (what `validate` of the head would say)."""
     tree = CommitTree(repo, new)
     trust = read_trust(tree, strict=True)
     if isinstance(trust, list):
-        return trust
+        return None, trust
     if trust.policy is None:
-        return trust.problems
-    return validate_tree(tree, trust, None, Verifier(trust.policy))[1]
+        return None, trust.problems
+    verifier = Verifier(trust.policy, merged_at=at_commit(repo, new))
+    return trust.policy, validate_tree(tree, trust, None, verifier)[1]
 
 
 def approval_problems(repo: GitRepo, policy: Policy, new: str, paths: list[str],
@@ -116,24 +130,37 @@ def approval_problems(repo: GitRepo, policy: Policy, new: str, paths: list[str],
                         "names no `trust_root` approvers, so no review can approve it; an "
                         "administrator adds `trust_root` to the policy first")]
     need = _needed(slots, policy)
-    if evidence.reviews is None:
+    if evidence.reviews is None and evidence.approvals is None:
         if evidence.unverified is not None:
             return [Problem(where, None, None, "OL215", f"trust-root change not verified (no "
                             f"reviews{evidence.unverified}): {changed}; it needs {need}",
                             severity="warning")]
         return [Problem(where, None, None, "OL215", f"{changed}; it needs approving reviews "
                         f"by {need} on a commit with this trust-root tree: pass the pull "
-                        "request's reviews with `--reviews FILE --pr N`")]
+                        "request's reviews with `--reviews FILE --pr N` (or, off GitHub, "
+                        "their `opsledger sign-trust-root` approvals with `--approvals DIR`)")]
     digest = tree_digest(repo, new)
     assert digest is not None  # the head was resolved
-    found = approvers(evidence.reviews, evidence.pr, policy, digest,
-                      lambda commit: tree_digest(repo, commit))
+    found = _approvers(repo, policy, digest, evidence)
     if len(fill(slots, found.people, policy)) == sum(s.count for s in slots):
         return []
     got = ", ".join(sorted(found.people)) or "nobody"
     why = f" ({'; '.join(found.reasons[:3])})" if found.reasons else ""
     return [Problem(where, None, None, "OL215", f"{changed}; it needs approving reviews by "
                     f"{need} on a commit with this trust-root tree; approved by {got}{why}")]
+
+
+def _approvers(repo: GitRepo, policy: Policy, digest: str, evidence: Evidence) -> Approvers:
+    found = Approvers()
+    if evidence.reviews is not None:
+        found = approvers(evidence.reviews, evidence.pr, policy, digest,
+                          lambda commit: tree_digest(repo, commit))
+    if evidence.approvals is not None:
+        signed = signed_approvers(evidence.approvals, policy, digest,
+                                  evidence.now or timefmt.now_utc())
+        found.people |= signed.people
+        found.reasons += signed.reasons
+    return found
 
 
 def _needed(slots: list[Slot], policy: Policy) -> str:

@@ -11,8 +11,10 @@ from pathlib import Path
 from opsledger import ids, timefmt
 from opsledger.escape import safe
 from opsledger.ledger import POLICY_FILE, Ledger, Record, read_record, scan
+from opsledger.mergetimes import in_worktree
 from opsledger.policy import Policy
 from opsledger.problems import FatalError
+from opsledger.signoffs import Verifier
 from opsledger.tree import WorkTree
 from opsledger.trust import Trust, load_trust
 
@@ -44,6 +46,9 @@ class Workspace:
         if trust.policy is None:
             raise FatalError(f"{POLICY_FILE} has problems; run `opsledger validate` first")
         return cls(root, tree, trust, trust.policy, timefmt.option(now, now_flag), person)
+
+    def verifier(self) -> Verifier:
+        return Verifier(self.policy, merged_at=in_worktree(self.root), now=self.clock)
 
     def ledger(self) -> Ledger:
         return scan(self.tree)

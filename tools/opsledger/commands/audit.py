@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from datetime import datetime
 from pathlib import Path
 
-from opsledger import timefmt, trustroot
+from opsledger import timefmt, trustroot, trustsigs
 from opsledger.escape import safe
 from opsledger.gitrepo import Commit, GitRepo
 from opsledger.history import check_commits
@@ -16,8 +18,10 @@ from opsledger.reporters import FORMATS
 _PR_SUBJECT = re.compile(r"^Merge pull request #(\d+) |\(#(\d+)\)$")
 
 
-def run(*, start: str | None, end: str, reviews: str | None, format: str) -> Outcome:
+def run(*, start: str | None, end: str, reviews: str | None, format: str,
+        approvals: str | None = None) -> Outcome:
     repo = GitRepo(Path.cwd())
+    signed = trustsigs.read_dir(Path(approvals)) if approvals else None
     if reviews is not None and not Path(reviews).is_dir():
         raise FatalError(f"--reviews {reviews}: not a directory of <PR number>.json files")
     start_sha = repo.resolve(start) if start else None
@@ -29,7 +33,7 @@ def run(*, start: str | None, end: str, reviews: str | None, format: str) -> Out
         except ValueError:
             raise FatalError(f"commit {commit.sha[:12]} has an unreadable date") from None
         try:
-            evidence = _evidence(commit, reviews)
+            evidence = _evidence(commit, reviews, signed, clock)
             # With the merged pull request's reviews, its review sign-offs are verified as
             # its check verified them; without, they stand as accepted at merge time.
             problems, _ = check_commits(repo, commit.parent, commit.parent, commit.sha, clock,
@@ -55,8 +59,14 @@ def run(*, start: str | None, end: str, reviews: str | None, format: str) -> Out
     return Outcome(FORMATS[format](everything, summary), 1 if failing else 0)
 
 
-def _evidence(commit: Commit, directory: str | None) -> trustroot.Evidence:
-    """The reviews of the pull request this commit merged, if we can tell which it was."""
+def _evidence(commit: Commit, directory: str | None, signed: list[trustsigs.Approval] | None,
+              clock: datetime) -> trustroot.Evidence:
+    """The reviews of the pull request this commit merged, if we can tell which it was; the
+    signed approvals are matched by the trust-root tree they approve, so one directory holds
+    them all."""
+    if signed is not None:
+        reviewed = _evidence(commit, directory, None, clock)
+        return dataclasses.replace(reviewed, approvals=signed, now=clock, unverified=None)
     if directory is None:
         return trustroot.Evidence(unverified="", audit=True)
     found = _PR_SUBJECT.search(commit.subject)

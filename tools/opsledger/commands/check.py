@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from opsledger import ids, timefmt, trustroot
+from opsledger import ids, timefmt, trustroot, trustsigs
 from opsledger.gitrepo import GitRepo
 from opsledger.history import judge_commits
 from opsledger.jobsummary import markdown
@@ -13,7 +13,7 @@ from opsledger.reporters import FORMATS
 
 
 def run(*, base: str, head: str, reviews: str | None, pr: int | None, now: str | None,
-        format: str) -> Outcome:
+        format: str, approvals: str | None = None) -> Outcome:
     if (reviews is None) != (pr is None):
         raise FatalError("--reviews FILE and --pr N go together: the reviews of pull request N")
     clock = timefmt.option(now, "--now")
@@ -24,8 +24,9 @@ def run(*, base: str, head: str, reviews: str | None, pr: int | None, now: str |
     # Merge-base semantics: the PR answers only for what changed since it left the base.
     fork = repo.merge_base(base_sha, head_sha) if base_sha else None
     listed = trustroot.read_reviews(Path(reviews), "--reviews") if reviews else None
+    signed = trustsigs.read_dir(Path(approvals)) if approvals else None
     judged = judge_commits(repo, base_sha, fork, head_sha, clock, listed,
-                           trustroot.Evidence(listed, pr), pull_request=True)
+                           trustroot.Evidence(listed, pr, signed, clock), pull_request=True)
     problems = judged.problems
     checked = f"{judged.count} records changed in {_label(fork)}..{head_sha[:12]}"
     if trustroot.bootstraps(repo, base_sha):

@@ -7,7 +7,6 @@ from opsledger import lifecycle, schedule
 from opsledger.approval import evaluate
 from opsledger.problems import Outcome
 from opsledger.requirements import approval_gate
-from opsledger.signoffs import Verifier
 from opsledger.workspace import Workspace
 
 
@@ -27,7 +26,7 @@ def _decide(workspace: Workspace, system: str, version: str) -> tuple[bool, str]
     status = record.data.get("status")
     if status not in lifecycle.RELEASE_APPROVED:
         return False, f"no: {record.id} is {status}, not approved"
-    evaluation = evaluate(record, policy, approval_gate(record, policy), Verifier(policy))
+    evaluation = evaluate(record, policy, approval_gate(record, policy), workspace.verifier())
     if not evaluation.met and record.data.get("change_type") != "emergency":
         return False, f"no: {record.id} lacks valid sign-offs (run `opsledger show {record.id}`)"
     window = schedule.window_of(record, policy)

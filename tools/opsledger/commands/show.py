@@ -24,7 +24,7 @@ def run(*, record_id: str) -> Outcome:
     else:
         lines.append(f"  severity: {data.get('severity')}   mode: {data.get('mode')}")
     lines += _next(record)
-    lines += _signoffs(record, workspace.policy)
+    lines += _signoffs(record, workspace.policy, workspace.verifier())
     return Outcome("\n".join(lines))
 
 
@@ -41,8 +41,7 @@ def _next(record: Record) -> list[str]:
     return lines
 
 
-def _signoffs(record: Record, policy: Policy) -> list[str]:
-    verifier = Verifier(policy)
+def _signoffs(record: Record, policy: Policy, verifier: Verifier) -> list[str]:
     lines = ["  sign-offs present:"]
     verdicts = judge_all(record, policy, verifier)
     counting = latest(verdicts)

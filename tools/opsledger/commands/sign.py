@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +13,9 @@ from opsledger.escape import safe
 from opsledger.ledger import Record
 from opsledger.loader import load
 from opsledger.policy import Policy
-from opsledger.problems import FatalError, Outcome
+from opsledger.problems import Outcome
 from opsledger.requirements import named_gate
+from opsledger.signingkey import key_refusal, signing_key
 from opsledger.signoffs import payload
 from opsledger.workspace import Workspace
 from opsledger.yamlout import mapping
@@ -32,12 +32,11 @@ def run(*, record_id: str, role: str, person: str | None, key: str | None, decis
         cannot_count(record, policy, named_gate(record, policy, gate), role, who, decision)
     if refusal:
         return Outcome("", 1, f"opsledger: refused: {refusal}")
-    key_file = _key_file(key, root)
+    key_file = signing_key(key, root)
     public = sshsig.public_key_of(key_file)
-    if not any(sshsig.same_key(public, known) for known in policy.keys_of(who)):
-        return Outcome("", 1, f"opsledger: refused: the key {key_file} is not registered for "
-                       f"{who} in opsledger.yaml (people.{who}.keys); a signature with it "
-                       "would be rejected as a forgery")
+    refused = key_refusal(policy, who, public, key_file, workspace.clock)
+    if refused:
+        return Outcome("", 1, f"opsledger: refused: {refused}")
     target = _next_file(root / record.directory / "signoffs", role, who)
     seq = ids.parse_signoff_name(target.name).seq  # type: ignore[union-attr]
     data: dict[str, Any] = {"record": record.id, "role": role, "by": who, "decision": decision,
@@ -87,20 +86,6 @@ def _refusal(policy: Policy, who: str, role: str, record: Record) -> str | None:
         holders = ", ".join(policy.roles[role]) or "nobody"
         return f"{who} does not hold the role {role} (held by: {holders})"
     return None
-
-
-def _key_file(key: str | None, root: Path) -> Path:
-    if key is None:
-        from opsledger.gitrepo import GitRepo  # noqa: PLC0415
-
-        key = GitRepo(root).config("user.signingkey")
-        if key is None:
-            raise FatalError("no signing key: pass --key FILE (an SSH private key) or set "
-                             "git config user.signingkey")
-    path = Path(os.path.expanduser(key.removeprefix("key::")))
-    if not path.is_file():
-        raise FatalError(f"signing key {path} does not exist")
-    return path
 
 
 def _next_file(directory: Path, role: str, person: str) -> Path:

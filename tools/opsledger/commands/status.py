@@ -8,7 +8,6 @@ from opsledger.approval import evaluate
 from opsledger.problems import Outcome
 from opsledger.reporters import FORMATS
 from opsledger.requirements import gate_for
-from opsledger.signoffs import Verifier
 from opsledger.workspace import Workspace
 
 
@@ -35,7 +34,7 @@ def run(*, record_id: str, new_state: str, note: str | None, person: str | None,
     gate = gate_for(new, old_state, new_state, workspace.policy,
                     record.data.get("severity"))
     if gate is not None:
-        evaluation = evaluate(new, workspace.policy, gate, Verifier(workspace.policy))
+        evaluation = evaluate(new, workspace.policy, gate, workspace.verifier())
         filled = ", ".join(f"{s.role} by {s.person}" for s in evaluation.slots if s.person)
         opened = ", ".join(f"{person} ({role})" for role, person in evaluation.opened_by)
         note += f" (gate {gate.name} met: {filled or opened})"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from opsledger.mergetimes import in_worktree
 from opsledger.problems import Outcome
 from opsledger.reporters import FORMATS
 from opsledger.signoffs import Verifier
@@ -17,7 +18,7 @@ def run(*, paths: list[str], format: str) -> Outcome:
     only = ids_for_paths(root, paths) if paths else []
     tree = WorkTree(root)
     trust = load_trust(tree)
-    verifier = Verifier(trust.policy) if trust.policy else None
+    verifier = Verifier(trust.policy, merged_at=in_worktree(root)) if trust.policy else None
     ledger, problems = validate_tree(tree, trust, only or None, verifier)
     checked = f"{len(ledger.records)} records"
     return Outcome(FORMATS[format](problems, checked), 1 if problems else 0)

@@ -24,6 +24,7 @@ from typing import Any
 from opsledger import ids, timefmt
 from opsledger.gitrepo import Commit, GitRepo
 from opsledger.ledger import scan
+from opsledger.mergetimes import in_worktree
 from opsledger.metrics import compute_for
 from opsledger.problems import FatalError, Problem
 from opsledger.signoffs import Verifier
@@ -82,7 +83,8 @@ def validate_ledger(root: str) -> list[Problem]:
     tree = WorkTree(Path(root))
     trust = load_trust(tree)
     policy = trust.policy
-    return validate_tree(tree, trust, None, Verifier(policy) if policy else None)[1]
+    verifier = Verifier(policy, merged_at=in_worktree(Path(root))) if policy else None
+    return validate_tree(tree, trust, None, verifier)[1]
 
 
 def build_time() -> datetime:
@@ -129,7 +131,7 @@ def generate(root: Path, language: str | None, now: datetime | None = None,
         out.found = list(trust.problems)
         return out
     out.validate_in_background(root)
-    verifier = Verifier(trust.policy)
+    verifier = Verifier(trust.policy, merged_at=in_worktree(root))
     site = Site(scan(tree), trust.policy, now or build_time(), catalog(language),
                 _history(root) if with_history else {}, verifier)
     _record_pages(out, site)

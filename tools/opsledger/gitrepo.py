@@ -76,6 +76,19 @@ class GitRepo:
                                  f"{SHALLOW_FIX}") from None
             raise FatalError(f"{base[:12]} and {head[:12]} share no history") from None
 
+    def merge_commit(self, base: str, head: str) -> str | None:
+        """The commit that merging head into base would make (written as an unreferenced
+        object, as GitHub's test merge is), or None when the two conflict."""
+        try:
+            tree = str(self._cmd.execute(["git", "merge-tree", "--write-tree", "--no-messages",
+                                          base, head])).split("\n")[0].strip()
+        except self._git_module.GitCommandError:
+            return None  # conflicts (exit 1), or a git older than 2.38
+        env = {"GIT_AUTHOR_NAME": "opsledger", "GIT_AUTHOR_EMAIL": "opsledger@localhost",
+               "GIT_COMMITTER_NAME": "opsledger", "GIT_COMMITTER_EMAIL": "opsledger@localhost"}
+        return str(self._cmd.execute(["git", "commit-tree", tree, "-p", base, "-p", head, "-m",
+                                      f"merge {head[:12]} into {base[:12]}"], env=env)).strip()
+
     def changed_paths(self, old: str | None, new: str) -> list[tuple[str, str]]:
         """(status letter, path) for every file that differs; renames are never guessed."""
         args = ["diff-tree", "-r", "-z", "--no-renames", "--name-status"]

@@ -497,3 +497,41 @@ def test_an_owed_postmortem_cannot_be_withdrawn(keyed: GitLedger,
     code, out = run_check(capsys, base)
     assert code == 1
     assert "error OL216: INC-2026-0003: postmortem.required was true and is withdrawn" in out
+
+
+# A revoke merged on main after the branch left it: what lands is the merge --------------
+
+@pytest.fixture
+def approved(submitted: GitLedger, keys: dict[str, Path]) -> str:
+    for role, person in (("dev_lead", "bob"), ("dba", "grace"), ("qa", "carol")):
+        sign(keys, "REL-2026-0004", role, person)
+    _approve(submitted)
+    return submitted.git("rev-parse", "HEAD")
+
+
+def _implement_on_a_branch(ledger: GitLedger, base: str) -> None:
+    _fork(ledger, base, "implement")
+    _implement(ledger, "dave")
+    ledger.git("checkout", "-q", "main")
+
+
+def test_implementation_branch_with_main_unchanged_passes(
+        submitted: GitLedger, approved: str, capsys: pytest.CaptureFixture[str]) -> None:
+    _implement_on_a_branch(submitted, approved)
+    submitted.git("checkout", "-q", "implement")
+    code, out = run_check(capsys, "main", "--now", IN_WINDOW)
+    assert code == 0, out
+
+
+def test_revoke_merged_after_the_fork_stops_the_branch(
+        submitted: GitLedger, keys: dict[str, Path], approved: str,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    _implement_on_a_branch(submitted, approved)
+    sign(keys, "REL-2026-0004", "qa", "carol", "--decision", "revoke")
+    submitted.commit("carol withdraws, on main", who="carol")
+    submitted.git("checkout", "-q", "implement")  # the branch never saw the revoke
+    code, out = run_check(capsys, "main", "--now", IN_WINDOW)
+    assert code == 1
+    assert "OL303: REL-2026-0004: approval (still held when implementation starts): missing " \
+           "sign-off: qa" in out
+    assert "(merged into " in out

@@ -21,14 +21,26 @@ def run(*, base: str, head: str, reviews: str | None, pr: int | None, now: str |
     head_sha = repo.resolve(head)
     # The empty tree as base: the change creates the ledger (it has no commit to resolve).
     base_sha = None if base == trustroot.EMPTY_TREE else repo.resolve(base)
-    # Merge-base semantics: the PR answers only for what changed since it left the base.
+    # The PR answers only for what changed since it left the base...
     fork = repo.merge_base(base_sha, head_sha) if base_sha else None
+    old, new, note = fork, head_sha, ""
+    if base_sha is not None and fork != base_sha:
+        # ...but what lands is its merge with the base as it is now (a revoke merged since
+        # the fork must stop the approval): judge that, as the PR workflow does.
+        merged = repo.merge_commit(base_sha, head_sha)
+        if merged is None:
+            note = (f"warning: {head_sha[:12]} conflicts with {base_sha[:12]}, so only its own "
+                    "changes were checked; merge or rebase onto the base and check again")
+        else:
+            old, new = base_sha, merged
     listed = trustroot.read_reviews(Path(reviews), "--reviews") if reviews else None
     signed = trustsigs.read_dir(Path(approvals)) if approvals else None
-    judged = judge_commits(repo, base_sha, fork, head_sha, clock, listed,
+    judged = judge_commits(repo, base_sha, old, new, clock, listed,
                            trustroot.Evidence(listed, pr, signed, clock), pull_request=True)
     problems = judged.problems
-    checked = f"{judged.count} records changed in {_label(fork)}..{head_sha[:12]}"
+    checked = f"{judged.count} records changed in {_label(old)}..{head_sha[:12]}"
+    if new != head_sha:
+        checked += f" (merged into {_label(base_sha)})"
     if trustroot.bootstraps(repo, base_sha):
         checked += (f"; bootstrap: {_label(base_sha)} has no policy and no records, so the "
                     "policy and schemas are trusted from the head")
@@ -36,7 +48,8 @@ def run(*, base: str, head: str, reviews: str | None, pr: int | None, now: str |
     # Only the job summary lays out each record's transitions and gates.
     output = markdown(problems, checked, judged.records) if format == "markdown" else \
         FORMATS[format](problems, checked)
-    return Outcome(output, 1 if errors else 0, _uncommitted(repo))
+    return Outcome(output, 1 if errors else 0,
+                   "\n".join(filter(None, (note, _uncommitted(repo)))))
 
 
 def _uncommitted(repo: GitRepo) -> str:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-from opsledger import ids, timefmt, trustroot
+from opsledger import ids, prreviews, timefmt, trustroot
 from opsledger.gitrepo import GitRepo
-from opsledger.history import judge_commits
+from opsledger.history import Judgement, judge_commits
 from opsledger.jobsummary import markdown
-from opsledger.problems import FatalError, Outcome
+from opsledger.problems import FatalError, Outcome, Problem, ordered
 from opsledger.reporters import FORMATS
 
 
@@ -27,6 +29,8 @@ def run(*, base: str, head: str, reviews: str | None, pr: int | None, now: str |
     judged = judge_commits(repo, base_sha, fork, head_sha, clock, listed,
                            trustroot.Evidence(listed, pr), pull_request=True)
     problems = judged.problems
+    if listed is not None and pr is not None and judged.policy is not None:
+        problems = ordered([*problems, *_reviews_say(repo, judged, listed, pr, head_sha)])
     checked = f"{judged.count} records changed in {_label(fork)}..{head_sha[:12]}"
     if trustroot.bootstraps(repo, base_sha):
         checked += (f"; bootstrap: {_label(base_sha)} has no policy and no records, so the "
@@ -36,6 +40,17 @@ def run(*, base: str, head: str, reviews: str | None, pr: int | None, now: str |
     output = markdown(problems, checked, judged.records) if format == "markdown" else \
         FORMATS[format](problems, checked)
     return Outcome(output, 1 if errors else 0, _uncommitted(repo))
+
+
+def _reviews_say(repo: GitRepo, judged: Judgement, reviews: list[dict[str, Any]], pr: int,
+                 head: str) -> Iterator[Problem]:
+    """Requests for changes that block; approvals to record, or to make again."""
+    assert judged.policy is not None
+    needs = prreviews.on_walk(judged.records)
+    yield from prreviews.blocks(reviews, needs, judged.policy)
+    done = prreviews.recorded((j.record for j in judged.records), pr)
+    yield from prreviews.problems(prreviews.read(reviews, needs, judged.policy, done,
+                                                 prreviews.content_at(repo, head)), pr)
 
 
 def _uncommitted(repo: GitRepo) -> str:

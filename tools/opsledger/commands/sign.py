@@ -38,7 +38,7 @@ def run(*, record_id: str, role: str, person: str | None, key: str | None, decis
         return Outcome("", 1, f"opsledger: refused: the key {key_file} is not registered for "
                        f"{who} in opsledger.yaml (people.{who}.keys); a signature with it "
                        "would be rejected as a forgery")
-    target = _next_file(root / record.directory / "signoffs", role, who)
+    target = next_file(root / record.directory / "signoffs", role, who)
     seq = ids.parse_signoff_name(target.name).seq  # type: ignore[union-attr]
     data: dict[str, Any] = {"record": record.id, "role": role, "by": who, "decision": decision,
                             "gate": gate, "seq": seq, "digest": digest(record, gate),
@@ -103,7 +103,7 @@ def _key_file(key: str | None, root: Path) -> Path:
     return path
 
 
-def _next_file(directory: Path, role: str, person: str) -> Path:
+def next_file(directory: Path, role: str, person: str) -> Path:
     seq = 1
     while (directory / ids.SignoffName(role, person, seq).filename).exists():
         seq += 1

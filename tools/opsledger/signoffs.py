@@ -219,7 +219,10 @@ def check_record_signoffs(record: Record, policy: Policy,
         # A replaced decision is history: it cannot go stale and is never in the way.
         stale_matters = claims_approval and id(verdict) in counting and \
             verdict.data.get("gate") == "approval"
-        if code is None or (verdict.state is State.STALE and not stale_matters):
+        # A replaced review sign-off names a review its person has since superseded (an
+        # approval made again after a change): that is how it got replaced.
+        superseded = verdict.state is State.UNVERIFIED and id(verdict) not in counting
+        if code is None or (verdict.state is State.STALE and not stale_matters) or superseded:
             continue
         message = _MESSAGES[verdict.state].format(reason=verdict.reason,
                                                   status=record.data.get("status"))

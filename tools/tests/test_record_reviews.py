@@ -233,3 +233,26 @@ def test_the_recorded_commit_must_be_the_reviews(ledger: GitLedger, base: str,
     assert code == 1
     assert f"error OL306: forged or unverifiable sign-off: review 901 approved commit " \
            f"{head[:12]}, not {base[:12]} as the sign-off says" in out
+
+
+def test_a_recorded_approval_is_made_again_after_a_change(
+        ledger: GitLedger, base: str, keys: dict[str, Path],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    first_head = approve_pr(ledger, keys)
+    first = review(901, "carol", "APPROVED", first_head)
+    record(ledger, capsys, base, first)
+    ledger.commit("Record carol's approval", who="alice")
+    ledger.edit(f"{REL4}/release.yaml", "downtime_minutes: 0", "downtime_minutes: 45")
+    sign(keys, "dev_lead", "bob")
+    sign(keys, "dba", "grace")
+    changed = ledger.commit("REL-2026-0004: more downtime; bob and grace sign again", who="alice")
+    # carol's recorded approval went stale with the edit: check says what is missing
+    code, out = check(ledger, capsys, base, first)
+    assert code == 1 and "missing sign-off: qa" in out
+    again = review(930, "carol", "APPROVED", changed)
+    code, out = record(ledger, capsys, base, first, again)
+    assert f"wrote {SIGNOFFS}/qa--carol--2.yaml: carol approved REL-2026-0004 as qa" in out
+    ledger.commit("Record carol's second approval", who="alice")
+    # the first file is history now: its review is no longer carol's latest, and that is fine
+    code, out = check(ledger, capsys, base, first, again)
+    assert code == 0, out

@@ -11,13 +11,14 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from opsledger.approval import Evaluation, excluded_people
+from opsledger.approval import Evaluation, evaluate, excluded_people
 from opsledger.digest import digest
 from opsledger.gitrepo import GitRepo
 from opsledger.ledger import Record, read_record
 from opsledger.policy import Policy
 from opsledger.problems import FatalError, Problem
-from opsledger.signoffs import named_role
+from opsledger.requirements import default_gate, named_gate
+from opsledger.signoffs import Verifier, named_role
 from opsledger.tree import CommitTree
 from opsledger.trustreviews import latest_reviews
 
@@ -83,6 +84,18 @@ def on_walk(records: Sequence[Judged]) -> list[Need]:
     """The approval gates on the transitions the pull request makes."""
     return [Need(judged.record, evaluation) for judged in records
             for _, evaluation in judged.gates if evaluation.gate.decision == "approve"]
+
+
+def needs(records: Sequence[Judged], policy: Policy, verifier: Verifier | None) -> list[Need]:
+    """The gates on the pull request's transitions; for a record whose transition comes
+    later (approved in review before `opsledger status`), the gate of its next gated step."""
+    found = on_walk(records)
+    walked = {need.record.id for need in found}
+    for record in (j.record for j in records if j.record.id not in walked):
+        gate = named_gate(record, policy, default_gate(record, policy, "", "approve"))
+        if gate.decision == "approve":
+            found.append(Need(record, evaluate(record, policy, gate, verifier)))
+    return found
 
 
 def recorded(records: Iterable[Record], pr: int) -> dict[object, str]:

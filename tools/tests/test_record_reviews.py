@@ -119,6 +119,11 @@ def test_approved_before_the_status_change_then_moved_along(
     reviewed = ledger.commit("REL-2026-0004: ready for review", who="alice")
     reviews = (review(901, "carol", "APPROVED", reviewed),
                review(905, "bob", "APPROVED", reviewed, "LGTM\n\n/approve dev_lead"))
+    # nothing is wrong yet (it is still submitted), but the check says what to run
+    code, out = check(ledger, capsys, base, *reviews)
+    assert code == 0
+    assert "warning OL320: REL-2026-0004: bob approved in review 905 (as dev_lead), not " \
+           "recorded yet: run `opsledger record-reviews --pr 7 --reviews FILE`" in out
     code, out = record(ledger, capsys, base, *reviews)
     assert code == 0 and "2 sign-off(s) written" in out, out
     assert f"wrote {SIGNOFFS}/dev_lead--bob.yaml: bob approved REL-2026-0004 as dev_lead" in out

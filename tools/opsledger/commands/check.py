@@ -46,8 +46,8 @@ def _reviews_say(repo: GitRepo, judged: Judgement, reviews: list[dict[str, Any]]
                  head: str) -> Iterator[Problem]:
     """Requests for changes that block; approvals to record, or to make again."""
     assert judged.policy is not None
-    needs = prreviews.on_walk(judged.records)
-    yield from prreviews.blocks(reviews, needs, judged.policy)
+    yield from prreviews.blocks(reviews, prreviews.on_walk(judged.records), judged.policy)
+    needs = prreviews.needs(judged.records, judged.policy, judged.verifier)
     done = prreviews.recorded((j.record for j in judged.records), pr)
     yield from prreviews.problems(prreviews.read(reviews, needs, judged.policy, done,
                                                  prreviews.content_at(repo, head)), pr)

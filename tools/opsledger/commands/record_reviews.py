@@ -9,17 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from opsledger import prreviews, timefmt, trustroot
-from opsledger.approval import evaluate
 from opsledger.atomic import write_atomic
-from opsledger.commands.sign import default_gate, next_file
+from opsledger.commands.sign import next_file
 from opsledger.gitrepo import GitRepo
-from opsledger.history import Judgement, judge_commits
+from opsledger.history import judge_commits
 from opsledger.ids import parse_signoff_name
 from opsledger.loader import load
-from opsledger.policy import Policy
 from opsledger.problems import FatalError, Outcome
-from opsledger.prreviews import Meaning, Need, Reading
-from opsledger.requirements import named_gate
+from opsledger.prreviews import Meaning, Reading
 from opsledger.tree import WorkTree
 from opsledger.workspace import find_root, load_record
 from opsledger.yamlout import mapping
@@ -38,7 +35,8 @@ def run(*, pr: int, reviews: str, base: str, head: str, now: str | None) -> Outc
     # Files an earlier run wrote but nobody committed yet count as recorded too.
     working = [load_record(WorkTree(root), j.record.id) for j in judged.records]
     done = prreviews.recorded([*working, *(j.record for j in judged.records)], pr)
-    readings = prreviews.read(listed, _needs(judged, judged.policy), judged.policy, done,
+    needs = prreviews.needs(judged.records, judged.policy, judged.verifier)
+    readings = prreviews.read(listed, needs, judged.policy, done,
                               prreviews.content_at(repo, head_sha))
     lines = [_write(root, r, pr, clock) if r.meaning is Meaning.RECORD else _skipped(r)
              for r in readings]
@@ -46,18 +44,6 @@ def run(*, pr: int, reviews: str, base: str, head: str, now: str | None) -> Outc
     lines.append(f"{written} sign-off(s) written from {len(readings)} reviewer(s)' latest "
                  f"review on pull request {pr}" + ("; commit and push them" if written else ""))
     return Outcome("\n".join(lines))
-
-
-def _needs(judged: Judgement, policy: Policy) -> list[Need]:
-    """The approval gates on the pull request's transitions; for a record whose transition
-    comes later (approved before `opsledger status`), the gate of its next gated step."""
-    needs = prreviews.on_walk(judged.records)
-    walked = {need.record.id for need in needs}
-    for record in (j.record for j in judged.records if j.record.id not in walked):
-        gate = named_gate(record, policy, default_gate(record, policy, "", "approve"))
-        if gate.decision == "approve":
-            needs.append(Need(record, evaluate(record, policy, gate, judged.verifier)))
-    return needs
 
 
 def _write(root: Path, reading: Reading, pr: int, clock: datetime) -> str:

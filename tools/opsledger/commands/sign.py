@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from opsledger import ids, lifecycle, sshsig, timefmt
+from opsledger import ids, sshsig, timefmt
 from opsledger.approval import cannot_count, overlap
 from opsledger.atomic import write_atomic
 from opsledger.digest import INCIDENT_GATES, RELEASE_GATES, digest, gate_known
@@ -15,7 +15,7 @@ from opsledger.ledger import Record
 from opsledger.loader import load
 from opsledger.policy import Policy
 from opsledger.problems import FatalError, Outcome
-from opsledger.requirements import named_gate
+from opsledger.requirements import default_gate, named_gate
 from opsledger.signoffs import payload
 from opsledger.workspace import Workspace
 from opsledger.yamlout import mapping
@@ -55,22 +55,6 @@ def run(*, record_id: str, role: str, person: str | None, key: str | None, decis
     note = f"{who} signed {record.id} as {role}: {decision} for gate {gate} {data['digest']}"
     return Outcome(str(target.relative_to(root)),
                    note=f"warning: {warning}\n{note}" if warning else note)
-
-
-def default_gate(record: Record, policy: Policy, role: str, decision: str) -> str:
-    """The gate a sign-off is for when --gate is not given: the record's next gated step."""
-    status = str(record.data.get("status"))
-    if record.kind == "incident":
-        return {"triage": "decline", "mitigated": "reopen"}.get(status, "close")
-    if decision == "cancel":
-        return "cancel"
-    if record.data.get("change_type") == "emergency":
-        if status in lifecycle.EXECUTION_RESULTS:
-            return "review"
-        if status in ("draft", "submitted") and \
-                any(slot.role == role for slot in policy.emergency_slots()):
-            return "emergency"
-    return "approval"
 
 
 def _gate_refusal(record: Record, gate: str) -> str | None:

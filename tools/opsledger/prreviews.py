@@ -20,13 +20,14 @@ from opsledger.problems import FatalError, Problem
 from opsledger.requirements import default_gate, named_gate
 from opsledger.signoffs import Verifier, named_role
 from opsledger.tree import CommitTree
-from opsledger.trustreviews import latest_reviews
+from opsledger.trustreviews import COMMIT, latest_reviews
 
 if TYPE_CHECKING:
     from opsledger.history import Judged
 
 # (commit, record, gate) -> the gate's digest of the record at a commit of the pull request;
 # None when the commit is not one of its commits (a force-push orphaned it) or lacks it.
+MAX_ID = 2**53 - 1  # what JSON and the sign-off schema carry exactly
 ContentAt = Callable[[str, Record, str], str | None]
 
 
@@ -37,6 +38,7 @@ class Meaning(StrEnum):
     AMBIGUOUS = "ambiguous"
     UNNEEDED = "unneeded"
     UNKNOWN = "unknown"  # no person of the policy has this github_id
+    MALFORMED = "malformed"  # not shaped as GitHub lists a review
     NOT_APPROVED = "not approved"
 
 
@@ -124,6 +126,9 @@ def _in_order(reviews: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]]
 
 def _reading(review: dict[str, Any], person: str | None, needs: Sequence[Need], policy: Policy,
              done: dict[object, str], content_at: ContentAt) -> Reading:
+    if not _well_formed(review):
+        return Reading(review, person, Meaning.MALFORMED, "it is not a review as GitHub lists "
+                       "it (a positive integer id and a commit_id)")
     if person is None:
         return Reading(review, None, Meaning.UNKNOWN, f"GitHub user id "
                        f"{(review.get('user') or {}).get('id')} is no person's github_id in "
@@ -145,6 +150,12 @@ def _reading(review: dict[str, Any], person: str | None, needs: Sequence[Need], 
                        "`/approve ROLE` in the review's text (one record per pull request)")
     need, role = options[0]
     return _content(Reading(review, person, Meaning.RECORD, "", need, role), content_at)
+
+
+def _well_formed(review: dict[str, Any]) -> bool:
+    review_id, commit = review.get("id"), review.get("commit_id")
+    return isinstance(review_id, int) and not isinstance(review_id, bool) and \
+        0 < review_id <= MAX_ID and isinstance(commit, str) and COMMIT.fullmatch(commit) is not None
 
 
 def _roles(need: Need, person: str, policy: Policy) -> list[str]:

@@ -216,6 +216,20 @@ def test_changes_requested_by_a_needed_role_blocks_like_a_reject(
            "or the review is dismissed" in out
 
 
+def test_a_review_not_shaped_as_githubs_is_skipped(ledger: GitLedger, base: str,
+                                                   keys: dict[str, Path],
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    head = approve_pr(ledger, keys)
+    odd = [{**review(901, "carol", "APPROVED", head), "id": "901"},
+           {**review(902, "erin", "APPROVED", head), "commit_id": "HEAD~1"}]
+    code, out = record(ledger, capsys, base, *odd)
+    assert code == 0
+    assert "skipped review 901 by carol: it is not a review as GitHub lists it (a positive " \
+           "integer id and a commit_id)" in out
+    assert "skipped review 902 by erin: it is not a review as GitHub lists it" in out
+    assert not list(ledger.root.glob(f"{SIGNOFFS}/qa--*"))
+
+
 def test_record_reviews_refuses_bad_input(ledger: GitLedger, base: str,
                                           capsys: pytest.CaptureFixture[str]) -> None:
     bad = ledger.root.parent / "reviews.json"

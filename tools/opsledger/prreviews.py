@@ -25,9 +25,9 @@ from opsledger.trustreviews import COMMIT, latest_reviews
 if TYPE_CHECKING:
     from opsledger.history import Judged
 
+MAX_ID = 2**53 - 1  # what JSON and the sign-off schema carry exactly
 # (commit, record, gate) -> the gate's digest of the record at a commit of the pull request;
 # None when the commit is not one of its commits (a force-push orphaned it) or lacks it.
-MAX_ID = 2**53 - 1  # what JSON and the sign-off schema carry exactly
 ContentAt = Callable[[str, Record, str], str | None]
 
 
@@ -244,7 +244,8 @@ def blocks(reviews: list[dict[str, Any]], needs: Sequence[Need],
             if not roles or person in excluded_people(need.record, policy) or \
                     need.record.doc is None:
                 continue
+            review_id = str(review.get("id"))[:20]
             yield need.record.doc.problem(
                 ("status",), "OL304", f"{need.record.id}: {need.evaluation.gate.purpose}: "
-                f"{person} ({', '.join(roles)}) requested changes in review {review.get('id')}: "
-                f"it blocks like a reject until {person} approves or the review is dismissed")
+                f"{person} ({', '.join(roles)}) requested changes in review {review_id}: it "
+                f"blocks like a reject until {person} approves or the review is dismissed")

@@ -122,6 +122,16 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("codeowners", help="CODEOWNERS from the policy")
     p.add_argument("--write", action="store_true")
 
+    p = sub.add_parser("record-reviews", help="sign-off files from a pull request's "
+                       "approving reviews")
+    p.add_argument("--pr", type=int, required=True, metavar="N", help="the pull request's number")
+    p.add_argument("--reviews", required=True, metavar="FILE", help="its reviews (GitHub's "
+                   "JSON: GET /repos/{owner}/{repo}/pulls/{N}/reviews)")
+    p.add_argument("--base", default="main", metavar="REV",
+                   help="the branch it merges into (default: main)")
+    p.add_argument("--head", default="HEAD", metavar="REV")
+    p.add_argument("--now", metavar="TIME")
+
     p = sub.add_parser("init", help="scaffold a new, empty ledger")
     p.add_argument("directory", nargs="?", default=".", metavar="DIR")
     return parser
@@ -184,6 +194,10 @@ def _run(args: argparse.Namespace) -> Outcome:
         case "codeowners":
             from opsledger.commands import codeowners
             return codeowners.run(write=a.write)
+        case "record-reviews":
+            from opsledger.commands import record_reviews
+            return record_reviews.run(pr=a.pr, reviews=a.reviews, base=a.base, head=a.head,
+                                      now=a.now)
         case "init":
             from opsledger.commands import init
             return init.run(directory=a.directory)

@@ -60,6 +60,9 @@ CODES: dict[str, str] = {
     "OL306": "pull-request review evidence does not hold",
     "OL307": "sign-off evidence of a kind the policy does not accept",
     "OL308": "sign-off files out of sequence",
+    "OL320": "approving review not recorded as a sign-off yet (warning: run record-reviews)",
+    "OL321": "approving review no longer counts: the reviewed commit left the pull request or "
+             "the record changed since (warning: approve again)",
 }
 
 

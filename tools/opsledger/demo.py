@@ -1,16 +1,19 @@
 """`python -m opsledger.demo`: a short story replayed in a throwaway repository.
 
-A release is requested, signed, approved, implemented and rolled back; the incident it
-caused is declared, mitigated, resolved and its postmortem approved. Every step is one
-commit by one person, the size of a pull request, and `opsledger check` judges it. Two
-steps go wrong on purpose: a forged sign-off (refused, never merged) and a direct push that
-rewrites history (merged without review, so `audit` finds it). Keys are made on the fly.
+A release is requested, approved (QA in code review: a press of Approve recorded by
+`record-reviews`), changed and approved again, implemented and rolled back; the incident it
+caused is declared, mitigated, resolved and its postmortem approved. Every step is the size
+of a pull request (one commit by one person, or a few when reviewers approve in between),
+and `opsledger check` judges it. Two steps go wrong on purpose: a forged sign-off (refused,
+never merged) and a direct push that rewrites history (merged without review, so `audit`
+finds it). Keys are made on the fly.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import re
 import shutil
@@ -18,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
@@ -42,6 +45,8 @@ class Story:
     failures: list[str]
     release: str = ""
     incident: str = ""
+    base: str = ""  # the commit the current pull request forked from
+    reviews: dict[int, list[dict[str, object]]] = field(default_factory=dict)  # PR -> reviews
 
     def at(self, hours: float) -> str:
         return timefmt.format_time(self.start + timedelta(hours=hours))
@@ -88,6 +93,48 @@ class Story:
         self.run("sign", record_id, "--role", role, "--as", who, "--key",
                  f"../keys/{who}", "--at", at)
 
+    def reviews_file(self, pr: int) -> str:
+        """The pull request's reviews as `gh api repos/O/R/pulls/N/reviews` saves them."""
+        path = self.keys.parent / f"reviews-{pr}.json"
+        path.write_text(json.dumps(self.reviews.get(pr, []), indent=2), encoding="utf-8")
+        return str(path)
+
+    def approve_in_review(self, pr: int, who: str, at: str, body: str = "") -> None:
+        """`who` presses Approve on pull request `pr`, at its current head."""
+        reviews = self.reviews.setdefault(pr, [])
+        review_id = 9000 + sum(len(r) for r in self.reviews.values()) + 1
+        reviews.append(github_review(review_id, pr, who, "APPROVED",
+                                     self.git("rev-parse", "HEAD"), at, body))
+        print(f"   ({who} presses Approve on pull request #{pr}: review {review_id})")
+
+    def commit(self, message: str, who: str, at: str) -> None:
+        self.git("add", "-A")
+        self.git("commit", "-q", "-m", message, who=who, at=at)
+
+
+GITHUB_IDS = {person: 7_100_001 + number for number, person in enumerate([*CAST, "mallory"])}
+
+
+def github_review(review_id: int, pr: int, who: str, state: str, commit: str, at: str,
+                  body: str) -> dict[str, object]:
+    """One element of GitHub's `GET /repos/{owner}/{repo}/pulls/{n}/reviews`, field for field."""
+    api, web = "https://api.github.com", "https://github.com"
+    login, uid = f"{who}-gh", GITHUB_IDS[who]
+    html = f"{web}/acme/ledger/pull/{pr}#pullrequestreview-{review_id}"
+    return {
+        "id": review_id, "node_id": f"PRR_kwDOdemo{review_id}",
+        "user": {"login": login, "id": uid, "node_id": f"U_kgDOdemo{uid}",
+                 "avatar_url": f"https://avatars.githubusercontent.com/u/{uid}?v=4",
+                 "gravatar_id": "", "url": f"{api}/users/{login}",
+                 "html_url": f"{web}/{login}", "type": "User", "user_view_type": "public",
+                 "site_admin": False},
+        "body": body, "state": state, "html_url": html,
+        "pull_request_url": f"{api}/repos/acme/ledger/pulls/{pr}",
+        "author_association": "MEMBER",
+        "_links": {"html": {"href": html},
+                   "pull_request": {"href": f"{api}/repos/acme/ledger/pulls/{pr}"}},
+        "submitted_at": at, "commit_id": commit}
+
 
 def _quote(arg: str) -> str:
     return f'"{arg}"' if " " in arg else arg
@@ -101,6 +148,7 @@ class Step:
     act: Callable[[Story, str], None]
     expect: int = 0           # what `check` must say of it
     merged: bool = True       # refused pull requests are abandoned, not merged
+    pr: int | None = None     # a pull request with reviews: checked with --reviews --pr
 
 
 def request(s: Story, at: str) -> None:
@@ -159,9 +207,34 @@ def forge(s: Story, at: str) -> None:
     approve_by_hand(s, "mallory", at)
 
 
-def sign_and_approve(s: Story, at: str) -> None:
+def approve_in_code_review(s: Story, at: str) -> None:
+    """ben signs with SSH; chen presses Approve; the check says what to run; record-reviews
+    writes chen's sign-off; then ana makes the transition."""
     s.sign(s.release, "dev_lead", "ben", at)
-    s.sign(s.release, "qa", "chen", at)
+    s.commit("ben signs as dev lead", "ben", at)
+    s.approve_in_review(3, "chen", at, "Soak results look good.")
+    s.run("check", "--base", s.base, "--reviews", s.reviews_file(3), "--pr", "3", "--now", at)
+    s.run("record-reviews", "--pr", "3", "--reviews", s.reviews_file(3), "--base", s.base,
+          "--now", at)
+    s.commit("Record chen's approval in review", "ana", at)
+    s.run("status", s.release, "approved", "--as", "ana", "--now", at)
+
+
+def change_after_approval(s: Story, at: str) -> None:
+    s.edit(s.release, "- Turn the `one_page` flag off.",
+           "- Turn the `one_page` flag off.\n    - Purge the checkout page cache.")
+    print("   (ana adds a rollback step: the approval no longer covers the content)")
+    s.run("status", s.release, "submitted", "--note", "rollback plan changed", "--as", "ana",
+          "--now", at)
+
+
+def approve_again(s: Story, at: str) -> None:
+    s.sign(s.release, "dev_lead", "ben", at)
+    s.commit("ben signs again", "ben", at)
+    s.approve_in_review(4, "chen", at, "/approve qa")
+    s.run("record-reviews", "--pr", "4", "--reviews", s.reviews_file(4), "--base", s.base,
+          "--now", at)
+    s.commit("Record chen's new approval", "ana", at)
     s.run("status", s.release, "approved", "--as", "ana", "--now", at)
 
 
@@ -238,8 +311,11 @@ STORY = [
          expect=1, merged=False),
     Step("mallory forges QA's sign-off with her own key", "mallory", 3, forge, expect=1,
          merged=False),
-    Step("ben (dev lead) and chen (QA) sign; ana moves it to approved", "ben", 4,
-         sign_and_approve),
+    Step("ben (dev lead) signs; chen (QA) approves in code review; ana moves it to approved",
+         "ana", 4, approve_in_code_review, pr=3),
+    Step("ana changes the rollback plan: back to submitted", "ana", 6, change_after_approval),
+    Step("ben signs again, chen approves again in review; approved again", "ana", 8,
+         approve_again, pr=4),
     Step("dana starts the change inside its window", "dana", 48.1, implement),
     Step("errors rise; dana rolls it back", "dana", 48.3, roll_back),
     Step("dana declares SEV2 for the errors the release caused", "dana", 48.35, declare),
@@ -262,6 +338,7 @@ def play(root: Path, story_steps: Sequence[Step] = STORY) -> int:
         if person in CAST:
             public = " ".join((keys / f"{person}.pub").read_text().split()[:2])
             people.append(f'  {person}: {{name: {CAST[person][0]}, email: {person}@example.com, '
+                          f'github: {person}-gh, github_id: {GITHUB_IDS[person]}, '
                           f'keys: ["{public}"]}}')
     start = timefmt.now_utc().replace(minute=0, second=0, microsecond=0)
     story = Story(root, keys, start, [])
@@ -293,12 +370,13 @@ def play(root: Path, story_steps: Sequence[Step] = STORY) -> int:
 
 def _play_step(story: Story, number: int, step: Step) -> None:
     at = story.at(step.hours)
-    base = story.git("rev-parse", "--short=12", "HEAD")
+    base = story.base = story.git("rev-parse", "--short=12", "HEAD")
     print(f"{number}. {step.title}  [{step.who}, {at}]")
     step.act(story, at)
-    story.git("add", "-A")
-    story.git("commit", "-q", "-m", step.title, who=step.who, at=at)
-    code, _ = story.run("check", "--base", base, "--now", at)
+    story.commit(step.title, step.who, at)
+    reviews = ("--reviews", story.reviews_file(step.pr), "--pr", str(step.pr)) if step.pr \
+        else ()
+    code, _ = story.run("check", "--base", base, *reviews, "--now", at)
     verdict = "merged" if step.merged else "refused; the pull request is closed unmerged"
     print(f"   -> {verdict}\n")
     if code != step.expect:

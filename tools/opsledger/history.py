@@ -14,6 +14,7 @@ from opsledger.digest import digest
 from opsledger.gitrepo import GitRepo
 from opsledger.ledger import ALLOWED_AT_TOP, Record, read_record, scan
 from opsledger.mergetimes import at_commit
+from opsledger.policy import Policy
 from opsledger.problems import Problem, ordered
 from opsledger.rules import linked_ids
 from opsledger.signoffs import DigestAt, Verifier
@@ -48,6 +49,9 @@ class Judgement:
     problems: list[Problem]
     count: int  # records the step touches
     records: tuple[Judged, ...]  # those still present at the new commit, by id
+    # What judged them (for what a command reads next from the same pull request's reviews).
+    policy: Policy | None = None
+    verifier: Verifier | None = None
 
 
 def touched(changes: list[tuple[str, str]]) -> tuple[set[str], list[str], list[str]]:
@@ -117,7 +121,7 @@ def judge_commits(repo: GitRepo, trust_commit: str | None, old: str | None, new:
         record_problems, record = _judge(Change(before, after, trust.policy, clock, verifier))
         problems += record_problems
         judged.append(record)
-    return Judgement(ordered(problems), len(names), tuple(judged))
+    return Judgement(ordered(problems), len(names), tuple(judged), trust.policy, verifier)
 
 
 def _judge(change: Change) -> tuple[list[Problem], Judged]:

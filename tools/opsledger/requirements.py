@@ -130,3 +130,18 @@ def named_gate(record: Record, policy: Policy, name: str) -> Gate:
 def close_gate(policy: Policy) -> Gate:
     return Gate("close", "closing (postmortem approval)", tuple(policy.gate("close")))
 
+
+def default_gate(record: Record, policy: Policy, role: str, decision: str) -> str:
+    """The gate a sign-off is for when --gate is not given: the record's next gated step."""
+    status = str(record.data.get("status"))
+    if record.kind == "incident":
+        return {"triage": "decline", "mitigated": "reopen"}.get(status, "close")
+    if decision == "cancel":
+        return "cancel"
+    if record.data.get("change_type") == "emergency":
+        if status in lifecycle.EXECUTION_RESULTS:
+            return "review"
+        if status in ("draft", "submitted") and \
+                any(slot.role == role for slot in policy.emergency_slots()):
+            return "emergency"
+    return "approval"

@@ -125,18 +125,27 @@ class Verifier:
                    f"review ({review.get('id')}, {review.get('state')})"
         if review.get("state") != "APPROVED":
             return f"review {review.get('id')} is {review.get('state')}, not APPROVED"
-        named = re.search(r"/approve\s+([a-z][a-z0-9_]*)", str(review.get("body") or ""))
-        if named and named.group(1) != data.get("role"):
-            return f"review {review.get('id')} approves as {named.group(1)}, not {data.get('role')}"
+        named = named_role(review)
+        if named and named != data.get("role"):
+            return f"review {review.get('id')} approves as {named}, not {data.get('role')}"
         proved = f"{record.id} as {data.get('role')}"
         if self._used.setdefault(review.get("id"), proved) != proved:
             return f"review {review.get('id')} already proves {self._used[review.get('id')]}"
         commit = str(review.get("commit_id"))
+        if "commit" in evidence and evidence["commit"] != commit:
+            return f"review {review.get('id')} approved commit {commit[:12]}, not " \
+                   f"{str(evidence['commit'])[:12]} as the sign-off says"
         if self.digest_at is not None and \
                 self.digest_at(commit, record, str(data.get("gate"))) != data.get("digest"):
             return f"review {review.get('id')} approved commit {commit[:12]}, where " \
                    f"{record.id} is not what the sign-off's digest says"
         return None
+
+
+def named_role(review: dict[str, Any]) -> str | None:
+    """The role a review's body names with `/approve ROLE`, if it names one."""
+    named = re.search(r"/approve\s+([a-z][a-z0-9_]*)", str(review.get("body") or ""))
+    return named.group(1) if named else None
 
 
 @dataclass
@@ -229,7 +238,10 @@ def check_record_signoffs(record: Record, policy: Policy,
         # A replaced decision is history: it cannot go stale and is never in the way.
         stale_matters = claims_approval and id(verdict) in counting and \
             verdict.data.get("gate") == "approval"
-        if code is None or (verdict.state is State.STALE and not stale_matters):
+        # A replaced review sign-off names a review its person has since superseded (an
+        # approval made again after a change): that is how it got replaced.
+        superseded = verdict.state is State.UNVERIFIED and id(verdict) not in counting
+        if code is None or (verdict.state is State.STALE and not stale_matters) or superseded:
             continue
         message = _MESSAGES[verdict.state].format(reason=verdict.reason,
                                                   status=record.data.get("status"))

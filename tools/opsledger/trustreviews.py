@@ -11,7 +11,7 @@ from typing import Any
 
 from opsledger.policy import Policy, Slot
 
-_COMMIT = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")
+COMMIT = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")
 _SILENT = {"COMMENTED", "PENDING"}  # a comment neither approves nor withdraws an approval
 
 
@@ -62,7 +62,7 @@ def _not_counted(review: dict[str, Any], person: str | None, uid: int,
     if pr is not None and isinstance(url, str) and not url.endswith(f"/pulls/{pr}"):
         return f"it belongs to another pull request ({url[-40:]})"
     commit = review.get("commit_id")
-    if not isinstance(commit, str) or not _COMMIT.fullmatch(commit):
+    if not isinstance(commit, str) or not COMMIT.fullmatch(commit):
         return "it names no commit"
     return None
 

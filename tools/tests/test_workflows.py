@@ -103,13 +103,22 @@ def test_every_checkout_drops_its_credentials() -> None:
                 checkouts += 1
                 assert s.get("with", {}).get("persist-credentials") is False, name
                 assert s["with"].get("fetch-depth") == 0, f"{name}: history checks need it"
-    assert checkouts == 3
+    assert checkouts == 4
 
 
-def test_no_workflow_references_secrets() -> None:
-    for name in all_workflows():
+def test_only_the_app_token_step_references_a_secret() -> None:
+    # The one secret is the GitHub App's key that pushes recorded reviews; it goes to the
+    # token action alone, never to a step that runs a command.
+    for name, doc in all_workflows().items():
         text = (WORKFLOWS / name).read_text()
-        assert not re.search(r"\bsecrets\s*[.\[]", text), name
+        uses = re.findall(r"\bsecrets\s*[.\[]\s*(\w+)", text)
+        if name != "record-reviews.yml":
+            assert not uses, name
+            continue
+        assert uses == ["OPSLEDGER_APP_PRIVATE_KEY"]
+        holders = [s for s in all_steps(doc) if "secrets." in json.dumps(s)]
+        assert [s["uses"].split("@")[0] for s in holders] == ["actions/create-github-app-token"]
+        assert holders[0]["with"]["permission-contents"] == "write"
 
 
 def test_no_expression_is_pasted_into_a_shell_script() -> None:
@@ -385,3 +394,77 @@ def test_the_audit_stores_each_merged_pull_requests_reviews(tmp_path: Path) -> N
     assert done.returncode == 0, done.stderr
     stored = {p.name: json.loads(p.read_text()) for p in (workspace / "reviews").iterdir()}
     assert stored == {"3.json": [{"id": 31}, {"id": 32}], "5.json": []}
+
+
+# --- recording approving reviews -----------------------------------------------------------
+
+def test_record_reviews_runs_on_approvals_from_this_repositorys_branches() -> None:
+    doc = load("record-reviews.yml")
+    assert set(triggers(doc)["pull_request_review"]["types"]) == {"submitted", "edited"}
+    job = doc["jobs"]["record"]
+    condition = " ".join(job["if"].split())
+    # a fork's run gets no secrets and its branch cannot be pushed to: its author records
+    assert "github.event.pull_request.head.repo.full_name == github.repository" in condition
+    assert "github.event.review.state == 'approved'" in condition
+    assert job["permissions"] == {"contents": "read", "pull-requests": "read"}
+    scripts = [s.get("run", "") for s in all_steps(doc)]
+    assert [t for script in scripts for t in pip_installs(script)] == ["$RUNNER_TEMP/base"]
+    command = " ".join(step(doc, "record-reviews")["run"].split())
+    assert command == ('opsledger record-reviews --pr "$PR" --reviews '
+                       '"$RUNNER_TEMP/reviews.json" --base "$BASE" --head HEAD')
+    push = step(doc, "push the sign-offs to the pull request's branch")
+    # GITHUB_TOKEN's pushes start no workflow: the check would never see the sign-off
+    assert push["env"]["APP_TOKEN"] == "${{ steps.app.outputs.token }}"
+    assert "github.token" not in json.dumps(push)
+
+
+@pytest.fixture
+def reviewed(tmp_path: Path) -> dict[str, Any]:
+    """A checkout of a pull request's head, origin/main its base, as the job sees it."""
+    repo = GitLedger(tmp_path / "work")
+    repo.root.mkdir()
+    repo.git("init", "-q")
+    repo.write("releases/REL-2026-0001/release.yaml", "status: submitted\n")
+    repo.write("tools/which.txt", "base\n")
+    base = repo.commit("base")
+    repo.git("update-ref", "refs/remotes/origin/main", base)
+    repo.write("tools/which.txt", "pull request\n")
+    repo.write("releases/REL-2026-0001/release.yaml", "status: approved\n")
+    head = repo.commit("PR", who="bob")
+    return {"repo": repo, "base": base, "head": head}
+
+
+def review_context() -> dict[str, str]:
+    return {"github.event.pull_request.base.ref": "main",
+            "github.event.pull_request.number": "7", "github.token": "token",
+            "github.repository": "acme/ledger"}
+
+
+def test_record_reviews_installs_the_tool_from_the_base(tmp_path: Path,
+                                                       reviewed: dict[str, Any]) -> None:
+    runner = Runner(tmp_path, reviewed["repo"].root, review_context())
+    done = runner.run(load("record-reviews.yml"), "base")
+    assert done.returncode == 0, done.stderr
+    assert runner.context["steps.base.outputs.sha"] == reviewed["base"]
+    target = Path(runner.log.read_text().split("|")[1].split()[-1])
+    assert (target / "tools/which.txt").read_text() == "base\n"
+
+
+@pytest.mark.parametrize(("written", "ok"), [
+    ({"releases/REL-2026-0001/signoffs/qa--carol.yaml": "x"}, True),
+    ({}, True),
+    ({"releases/REL-2026-0001/release.yaml": "status: approved\nedited: true\n"}, False),
+    ({"releases/REL-2026-0001/notes.yaml": "x"}, False),
+    ({"tools/which.txt": "rewritten\n"}, False),
+])
+def test_record_reviews_pushes_only_new_sign_off_files(
+        tmp_path: Path, reviewed: dict[str, Any], written: dict[str, str], ok: bool) -> None:
+    for path, text in written.items():
+        reviewed["repo"].write(path, text)
+    runner = Runner(tmp_path, reviewed["repo"].root, review_context())
+    done = runner.run(load("record-reviews.yml"), "files")
+    assert (done.returncode == 0) is ok, done.stdout + done.stderr
+    if ok:
+        assert runner.context["steps.files.outputs.count"] == str(len(written))
+    else:
+        assert "::error::record-reviews" in done.stdout

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-from opsledger import ids, timefmt, trustroot, trustsigs
+from opsledger import ids, prreviews, timefmt, trustroot, trustsigs
 from opsledger.gitrepo import GitRepo
-from opsledger.history import judge_commits
+from opsledger.history import Judgement, judge_commits
 from opsledger.jobsummary import markdown
-from opsledger.problems import FatalError, Outcome
+from opsledger.problems import FatalError, Outcome, Problem, ordered
 from opsledger.reporters import FORMATS
 
 
@@ -38,6 +40,8 @@ def run(*, base: str, head: str, reviews: str | None, pr: int | None, now: str |
     judged = judge_commits(repo, base_sha, old, new, clock, listed,
                            trustroot.Evidence(listed, pr, signed, clock), pull_request=True)
     problems = judged.problems
+    if listed is not None and pr is not None and judged.policy is not None:
+        problems = ordered([*problems, *_reviews_say(repo, judged, listed, pr, head_sha)])
     checked = f"{judged.count} records changed in {_label(old)}..{head_sha[:12]}"
     if new != head_sha:
         checked += f" (merged into {_label(base_sha)})"
@@ -50,6 +54,17 @@ def run(*, base: str, head: str, reviews: str | None, pr: int | None, now: str |
         FORMATS[format](problems, checked)
     return Outcome(output, 1 if errors else 0,
                    "\n".join(filter(None, (note, _uncommitted(repo)))))
+
+
+def _reviews_say(repo: GitRepo, judged: Judgement, reviews: list[dict[str, Any]], pr: int,
+                 head: str) -> Iterator[Problem]:
+    """Requests for changes that block; approvals to record, or to make again."""
+    assert judged.policy is not None
+    yield from prreviews.blocks(reviews, prreviews.on_walk(judged.records), judged.policy)
+    needs = prreviews.needs(judged.records, judged.policy, judged.verifier)
+    done = prreviews.recorded((j.record for j in judged.records), pr)
+    yield from prreviews.problems(prreviews.read(reviews, needs, judged.policy, done,
+                                                 prreviews.content_at(repo, head)), pr)
 
 
 def _uncommitted(repo: GitRepo) -> str:

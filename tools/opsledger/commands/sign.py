@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from opsledger import ids, lifecycle, sshsig, timefmt
+from opsledger import ids, sshsig, timefmt
 from opsledger.approval import cannot_count, overlap
 from opsledger.atomic import write_atomic
 from opsledger.digest import INCIDENT_GATES, RELEASE_GATES, digest, gate_known
@@ -14,7 +14,7 @@ from opsledger.ledger import Record
 from opsledger.loader import load
 from opsledger.policy import Policy
 from opsledger.problems import Outcome
-from opsledger.requirements import named_gate
+from opsledger.requirements import default_gate, named_gate
 from opsledger.signingkey import key_refusal, signing_key
 from opsledger.signoffs import payload
 from opsledger.workspace import Workspace
@@ -37,7 +37,7 @@ def run(*, record_id: str, role: str, person: str | None, key: str | None, decis
     refused = key_refusal(policy, who, public, key_file, workspace.clock)
     if refused:
         return Outcome("", 1, f"opsledger: refused: {refused}")
-    target = _next_file(root / record.directory / "signoffs", role, who)
+    target = next_file(root / record.directory / "signoffs", role, who)
     seq = ids.parse_signoff_name(target.name).seq  # type: ignore[union-attr]
     data: dict[str, Any] = {"record": record.id, "role": role, "by": who, "decision": decision,
                             "gate": gate, "seq": seq, "digest": digest(record, gate),
@@ -56,22 +56,6 @@ def run(*, record_id: str, role: str, person: str | None, key: str | None, decis
                    note=f"warning: {warning}\n{note}" if warning else note)
 
 
-def default_gate(record: Record, policy: Policy, role: str, decision: str) -> str:
-    """The gate a sign-off is for when --gate is not given: the record's next gated step."""
-    status = str(record.data.get("status"))
-    if record.kind == "incident":
-        return {"triage": "decline", "mitigated": "reopen"}.get(status, "close")
-    if decision == "cancel":
-        return "cancel"
-    if record.data.get("change_type") == "emergency":
-        if status in lifecycle.EXECUTION_RESULTS:
-            return "review"
-        if status in ("draft", "submitted") and \
-                any(slot.role == role for slot in policy.emergency_slots()):
-            return "emergency"
-    return "approval"
-
-
 def _gate_refusal(record: Record, gate: str) -> str | None:
     if gate_known(record.kind, gate):
         return None
@@ -88,7 +72,7 @@ def _refusal(policy: Policy, who: str, role: str, record: Record) -> str | None:
     return None
 
 
-def _next_file(directory: Path, role: str, person: str) -> Path:
+def next_file(directory: Path, role: str, person: str) -> Path:
     seq = 1
     while (directory / ids.SignoffName(role, person, seq).filename).exists():
         seq += 1

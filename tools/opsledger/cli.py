@@ -7,6 +7,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from opsledger import __version__
+from opsledger.clihelp import teach
 from opsledger.escape import safe
 from opsledger.problems import FatalError, Outcome
 from opsledger.reporters import FORMATS
@@ -90,7 +92,8 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("log", help="append a timeline event")
     p.add_argument("record_id", metavar="ID")
     p.add_argument("text", metavar="TEXT")
-    p.add_argument("--type", dest="event_type", default="note")
+    p.add_argument("--type", dest="event_type", default="note", metavar="TYPE",
+                   help="the event type (see above; default: note)")
     p.add_argument("--at", metavar="TIME")
     p.add_argument("--as", dest="person", metavar="PERSON")
     p.add_argument("--important", action="store_true")
@@ -111,6 +114,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("init", help="scaffold a new, empty ledger")
     p.add_argument("directory", nargs="?", default=".", metavar="DIR")
+    teach(parser, __version__)
     return parser
 
 

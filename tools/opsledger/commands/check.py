@@ -10,6 +10,7 @@ from opsledger.history import judge_commits
 from opsledger.jobsummary import markdown
 from opsledger.problems import FatalError, Outcome
 from opsledger.reporters import FORMATS
+from opsledger.wording import count
 
 
 def run(*, base: str, head: str, reviews: str | None, pr: int | None, now: str | None,
@@ -27,7 +28,7 @@ def run(*, base: str, head: str, reviews: str | None, pr: int | None, now: str |
     judged = judge_commits(repo, base_sha, fork, head_sha, clock, listed,
                            trustroot.Evidence(listed, pr), pull_request=True)
     problems = judged.problems
-    checked = f"{judged.count} records changed in {_label(fork)}..{head_sha[:12]}"
+    checked = f"{count(judged.count, 'record')} changed in {_label(fork)}..{head_sha[:12]}"
     if trustroot.bootstraps(repo, base_sha):
         checked += (f"; bootstrap: {_label(base_sha)} has no policy and no records, so the "
                     "policy and schemas are trusted from the head")

@@ -17,6 +17,7 @@ from opsledger.policy import Policy
 from opsledger.problems import FatalError, Outcome
 from opsledger.requirements import named_gate
 from opsledger.signoffs import payload
+from opsledger.wording import a
 from opsledger.workspace import Workspace
 from opsledger.yamlout import mapping
 
@@ -76,7 +77,7 @@ def default_gate(record: Record, policy: Policy, role: str, decision: str) -> st
 def _gate_refusal(record: Record, gate: str) -> str | None:
     if gate_known(record.kind, gate):
         return None
-    return f"{safe(gate)!r} is not a gate of a {record.kind} (release: " \
+    return f"{safe(gate)!r} is not a gate of {a(record.kind)} (release: " \
            f"{', '.join(RELEASE_GATES)}; incident: {', '.join(INCIDENT_GATES[:-1])}, merged:ID)"
 
 
@@ -90,7 +91,9 @@ def _refusal(policy: Policy, who: str, role: str, record: Record) -> str | None:
 
 
 def _key_file(key: str | None, root: Path) -> Path:
-    if key is None:
+    if key is not None:
+        sshsig.refuse_public_key(Path(os.path.expanduser(key)))
+    else:  # git's user.signingkey may name a public key whose private half is in ssh-agent
         from opsledger.gitrepo import GitRepo  # noqa: PLC0415
 
         key = GitRepo(root).config("user.signingkey")

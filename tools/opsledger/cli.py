@@ -112,7 +112,8 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("codeowners", help="CODEOWNERS from the policy")
     p.add_argument("--write", action="store_true")
 
-    p = sub.add_parser("init", help="scaffold a new, empty ledger")
+    p = sub.add_parser("init", help="make a new ledger: policy, schemas, site, gate "
+                       "workflows, pre-commit and editor settings")
     p.add_argument("directory", nargs="?", default=".", metavar="DIR")
     teach(parser, __version__)
     return parser

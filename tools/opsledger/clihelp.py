@@ -101,8 +101,9 @@ NEEDS_TIME = ("check", "status", "log", "due", "gate", "sign")
 
 def teach(parser: argparse.ArgumentParser, version: str) -> None:
     """Fill in the help `parser` was declared with (see the module docstring)."""
-    parser.epilog = (f"Run `opsledger COMMAND --help` for a command's options and an example. "
-                     f"{EXIT_CODES}")
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = ("Run `opsledger COMMAND --help` for a command's options and an example."
+                     f"\n{EXIT_CODES}")
     parser.add_argument("--version", action="version", version=f"opsledger {version}",
                         help="print the version and exit")
     for name, summary, sub in _subcommands(parser):

@@ -115,6 +115,11 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("init", help="make a new ledger: policy, schemas, site, gate "
                        "workflows, pre-commit and editor settings")
     p.add_argument("directory", nargs="?", default=".", metavar="DIR")
+    p = sub.add_parser("pages", help="the site's pages as files, for a builder that runs no "
+                       "MkDocs plugin (Zensical)")
+    p.add_argument("out", metavar="OUT")
+    p.add_argument("--docs", default="site", metavar="DIR")
+    p.add_argument("--language", metavar="LANG")
     teach(parser, __version__)
     return parser
 
@@ -174,6 +179,9 @@ def _run(args: argparse.Namespace) -> Outcome:
         case "init":
             from opsledger.commands import init
             return init.run(directory=a.directory)
+        case "pages":
+            from opsledger.commands import pages
+            return pages.run(out=a.out, docs=a.docs, language=a.language)
     raise FatalError(f"unknown command {a.command!r}")
 
 

@@ -69,6 +69,9 @@ OPTIONS: dict[tuple[str, str], str] = {
     ("gate", "version"): "the version about to be deployed",
     ("gate", "now"): "may it ship at TIME (default: now)",
     ("codeowners", "write"): "write .github/CODEOWNERS instead of printing it",
+    ("pages", "out"): "the directory to write (replaced): hand-written and generated pages",
+    ("pages", "docs"): "the hand-written pages (mkdocs.yml's docs_dir; default: site)",
+    ("pages", "language"): "the site's language, as theme.language (default: en)",
     ("init", "directory"): "where to make the ledger (default: the current directory); "
                            "git init'ed unless it is inside a repository",
 }
@@ -94,6 +97,7 @@ EXAMPLES: dict[str, str] = {
     "gate": "opsledger gate --system payments-api --version 4.2.0 || exit 1",
     "codeowners": "opsledger codeowners --write",
     "init": "opsledger init ops-ledger",
+    "pages": "opsledger pages build/docs && zensical build -f zensical.yml",
 }
 
 NEEDS_TIME = ("check", "status", "log", "due", "gate", "sign")

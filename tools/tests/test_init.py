@@ -99,3 +99,25 @@ def test_make_shared_rewrites_a_drifted_copy(tmp_path: Path) -> None:
     (tmp_path / "schemas/release.schema.json").write_text("{}")
     assert scaffold.sync(tmp_path) == ["schemas/release.schema.json"]
     assert scaffold.sync(tmp_path) == []
+
+
+def test_editors_map_every_file_kind_to_a_schema_that_describes_each_field() -> None:
+    import fnmatch
+    import json
+
+    settings = json.loads((REPO / ".vscode/settings.json").read_text())["yaml.schemas"]
+    samples = {"release": "releases/REL-2026-0004/release.yaml",
+               "incident": "incidents/INC-2026-0001/incident.yaml",
+               "signoff": "releases/REL-2026-0004/signoffs/qa--carol.yaml",
+               "policy": "opsledger.yaml"}
+    for kind, sample in samples.items():
+        assert (REPO / sample).is_file(), sample
+        [schema] = [s for s, globs in settings.items()
+                    if any(fnmatch.fnmatch(sample, g) for g in globs)]
+        assert schema == f"schemas/{kind}.schema.json"
+        properties = json.loads((REPO / schema).read_text())["properties"]
+        undescribed = [name for name, spec in properties.items() if "description" not in spec]
+        assert not undescribed, f"{schema}: {undescribed} have no description"
+    for kind in ("release", "incident"):
+        schema = json.loads((REPO / f"schemas/{kind}.schema.json").read_text())
+        assert "examples" in schema["properties"]["title"]

@@ -3,14 +3,20 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.test-installed
 
-.PHONY: demo test lint typecheck workflows site serve bench clean
+.PHONY: demo test lint typecheck workflows shared site serve bench clean
 
+# What running needs (demo, site, serve); the test extras (playwright, mypy, ...) only for test.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e .
 	touch $(STAMP)
+
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(TEST_STAMP)
 
 demo: $(STAMP)
 	$(BIN)/opsledger validate
@@ -19,19 +25,25 @@ demo: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 	@echo "Site built in public/: open public/index.html, or run 'make serve' for http://127.0.0.1:8000"
 
-test: $(STAMP) lint typecheck workflows
+test: $(TEST_STAMP) lint typecheck workflows
 	$(BIN)/pytest
 
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(BIN)/ruff check tools
 
-typecheck: $(STAMP)
+typecheck: $(TEST_STAMP)
 	$(BIN)/mypy
 
 # zizmor audits the GitHub workflows (pinning, permissions, credentials, injection); it exits
 # non-zero on any finding. --offline: no network, so every audit is one that runs here.
-workflows: $(STAMP)
+workflows: $(TEST_STAMP)
 	$(BIN)/zizmor --offline .github/workflows
+
+# The files every ledger made by `opsledger init` shares with this repository (workflows,
+# schemas, editor settings) are written from the package: edit them in
+# tools/opsledger/templates/skeleton or tools/opsledger/schemas, then run this.
+shared: $(STAMP)
+	$(BIN)/python -m opsledger.scaffold .
 
 site: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
@@ -41,7 +53,7 @@ serve: $(STAMP)
 
 BENCH_STAMP := $(VENV)/.bench-installed
 
-$(BENCH_STAMP): $(STAMP)
+$(BENCH_STAMP): $(TEST_STAMP)
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	touch $(BENCH_STAMP)
 

@@ -7,6 +7,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from opsledger import __version__
+from opsledger.clihelp import teach
 from opsledger.escape import safe
 from opsledger.problems import FatalError, Outcome
 from opsledger.reporters import FORMATS
@@ -103,7 +105,8 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("log", help="append a timeline event")
     p.add_argument("record_id", metavar="ID")
     p.add_argument("text", metavar="TEXT")
-    p.add_argument("--type", dest="event_type", default="note")
+    p.add_argument("--type", dest="event_type", default="note", metavar="TYPE",
+                   help="the event type (see above; default: note)")
     p.add_argument("--at", metavar="TIME")
     p.add_argument("--as", dest="person", metavar="PERSON")
     p.add_argument("--important", action="store_true")
@@ -132,8 +135,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--head", default="HEAD", metavar="REV")
     p.add_argument("--now", metavar="TIME")
 
-    p = sub.add_parser("init", help="scaffold a new, empty ledger")
+    p = sub.add_parser("init", help="make a new ledger: policy, schemas, site, gate "
+                       "workflows, pre-commit and editor settings")
     p.add_argument("directory", nargs="?", default=".", metavar="DIR")
+    p = sub.add_parser("pages", help="the site's pages as files, for a builder that runs no "
+                       "MkDocs plugin (Zensical)")
+    p.add_argument("out", metavar="OUT")
+    p.add_argument("--docs", default="site", metavar="DIR")
+    p.add_argument("--language", metavar="LANG")
+    teach(parser, __version__)
     return parser
 
 
@@ -201,6 +211,9 @@ def _run(args: argparse.Namespace) -> Outcome:
         case "init":
             from opsledger.commands import init
             return init.run(directory=a.directory)
+        case "pages":
+            from opsledger.commands import pages
+            return pages.run(out=a.out, docs=a.docs, language=a.language)
     raise FatalError(f"unknown command {a.command!r}")
 
 

@@ -204,3 +204,15 @@ def _tree_rows(out: str) -> list[tuple[str, str, str]]:
             mode, _, sha = meta.split(" ")
             rows.append((mode, sha, name))
     return rows
+
+
+def ensure_repository(path: Path) -> bool:
+    """Make `path` a git repository (branch main) unless it is inside one; True if it made one."""
+    import git  # noqa: PLC0415 -- lazy: see module docstring
+
+    try:
+        git.Repo(path, search_parent_directories=True)
+        return False
+    except git.InvalidGitRepositoryError:
+        git.Repo.init(path, initial_branch="main")
+        return True

@@ -14,6 +14,7 @@ from opsledger.lifecycle import Kind
 from opsledger.loader import Document, LoadError, invisible_characters, load
 from opsledger.problems import Problem
 from opsledger.tree import TooLarge, Tree
+from opsledger.wording import a
 
 POLICY_FILE = "opsledger.yaml"
 ALLOWED_AT_TOP = {".gitkeep", "README.md"}
@@ -116,7 +117,7 @@ def _layout_problem(top: str, name: str, kind: str, expected: Kind) -> Problem |
                        f"{top}/<ID>/{expected}.yaml")
     if ids.kind_of(name) != expected:
         prefix = ids.PREFIX[expected]
-        return Problem(path, None, None, "OL022", f"directory name is not a {expected} id "
+        return Problem(path, None, None, "OL022", f"directory name is not {a(expected)} id "
                        f"({prefix}-YYYY-NNNN)")
     return None
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from opsledger import yamlerrors
 from opsledger.problems import Problem
 
 MAX_BYTES = 256 * 1024
@@ -93,18 +94,19 @@ def field_name(key: Key) -> str:
 
 def load(path: str, raw: bytes) -> Document:
     text = decode(path, raw)
-    builder = _Builder(path)
+    builder = _Builder(path, text)
     try:
         for event in yaml.parse(text, Loader=Loader):
             builder.feed(event)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        reason = exc.problem or exc.context or "unreadable YAML"
-        if "\t" in text.split("\n")[line - 1][:col]:
-            reason += " (a tab: indent with spaces)"
+        line, col, reason = yamlerrors.explain(text, exc.context, _at(exc.context_mark),
+                                               exc.problem, _at(exc.problem_mark))
         raise LoadError(Problem(path, line, col, "OL002", f"YAML syntax error: {reason}")) from None
     return builder.document()
+
+
+def _at(mark: Any) -> yamlerrors.At | None:
+    return None if mark is None else yamlerrors.At(mark.line, mark.column)
 
 
 def decode(path: str, raw: bytes) -> str:
@@ -134,8 +136,9 @@ def decode(path: str, raw: bytes) -> str:
 class _Builder:
     """Turns parser events into plain Python data, refusing what a reviewer could misread."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, text: str = "") -> None:
         self.path = path
+        self.text = text  # read again only to explain a mistake
         self.stack: list[tuple[Key, Any, list[Any]]] = []  # (key, container, pending map key)
         self.result: Any = None
         self.documents = 0
@@ -207,10 +210,12 @@ class _Builder:
         if hidden:
             raise self.fail(event, "OL009", f"key {event.value!r} contains invisible "
                                             f"character(s) {', '.join(hidden)}")
-        _, mapping, pending = self.stack[-1]
+        parent, mapping, pending = self.stack[-1]
         if event.value in mapping:
-            raise self.fail(event, "OL003", f"duplicate key {event.value!r}: a reader sees one "
-                                            "value and the tool another; keep one")
+            previous = next(reversed(mapping), None)
+            events = yaml.parse(self.text, Loader=Loader)
+            raise self.fail(event, "OL003", yamlerrors.duplicate(
+                events, self.text, parent, event.value, event.start_mark.line + 1, previous))
         pending.append(event.value)
 
     def _next_key(self, event: Any) -> Key:

@@ -50,7 +50,7 @@ def incident_metrics(ledger: Ledger) -> dict[str, Any]:
             by_severity[severity][name].append(minutes)
         month = str(stamps.get("detected_at", ""))[:7]
         per_month[month][severity] += 1
-    summary = {sev: {name: {"count": len(v), "median_minutes": median(v), "mean_minutes":
+    summary = {sev: {name: {"count": len(v), "median_minutes": _median(v), "mean_minutes":
                             round(sum(v) / len(v), 1)} for name, v in spans.items()}
                for sev, spans in sorted(by_severity.items())}
     return {"by_severity": summary, "per_month": {m: dict(c) for m, c in sorted(per_month.items())}}
@@ -107,7 +107,7 @@ def dora(ledger: Ledger) -> dict[str, Any]:
             "lead_time_median_hours": round(median(lead) / 60, 1) if lead else None,
             "change_failure_rate": round(len(failures) / len(deployed_releases), 3)
             if deployed_releases else None,
-            "time_to_restore_median_minutes": median(restore) if restore else None}
+            "time_to_restore_median_minutes": _median(restore) if restore else None}
 
 
 def _caused_incident(release: Record, ledger: Ledger, incidents: set[str]) -> bool:
@@ -133,7 +133,7 @@ def mttx_by_month(ledger: Ledger) -> dict[str, dict[str, dict[str, float]]]:
         month = str(stamps.get("detected_at", ""))[:7]
         for name, minutes in span_minutes(stamps).items():
             spans[name][month][str(record.data.get("severity"))].append(minutes)
-    return {name: {month: {sev: median(v) for sev, v in sorted(by_sev.items())}
+    return {name: {month: {sev: _median(v) for sev, v in sorted(by_sev.items())}
                    for month, by_sev in sorted(months.items())}
             for name, months in spans.items()}
 
@@ -152,3 +152,9 @@ def compute_for(ledger: Ledger) -> dict[str, Any]:
     return {"incidents": incident_metrics(ledger), "dora": dora(ledger),
             "mttx_by_month": mttx_by_month(ledger),
             "deploys_by_month": deploys_by_month(ledger)}
+
+
+def _median(values: list[float]) -> float:
+    """Rounded once, here, to the tenth of a minute the spans carry: the median of an even
+    count (37.25) would otherwise print differently in `metrics` and on the site."""
+    return round(median(values), 1)

@@ -12,6 +12,7 @@ from opsledger.codes import CODES
 from opsledger.escape import safe
 from opsledger.jobsummary import markdown
 from opsledger.problems import Problem
+from opsledger.wording import count
 
 
 def _where(problem: Problem) -> str:
@@ -20,8 +21,7 @@ def _where(problem: Problem) -> str:
 
 def text(problems: list[Problem], checked: str) -> str:
     lines = [f"{_where(p)}: {p.severity} {p.code}: {safe(p.message)}" for p in problems]
-    count = len(problems)
-    lines.append(f"{checked}: {count} problem{'s' if count != 1 else ''}" if count
+    lines.append(f"{checked}: {count(len(problems), 'problem')}" if problems
                  else f"{checked}: no problems")
     return "\n".join(lines)
 
@@ -50,7 +50,8 @@ def github(problems: list[Problem], checked: str) -> str:
             props.append(f"col={p.col}")
         props.append(f"title={_escape_property(p.code)}")
         lines.append(f"::{p.severity} {','.join(props)}::{_escape_data(p.message)}")
-    lines.append(text([], checked) if not problems else f"{checked}: {len(problems)} problems")
+    lines.append(text([], checked) if not problems else
+                 f"{checked}: {count(len(problems), 'problem')}")
     return "\n".join(lines)
 
 

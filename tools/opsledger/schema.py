@@ -9,7 +9,7 @@ from typing import Any
 import jsonschema
 from jsonschema.exceptions import ValidationError, relevance
 
-from opsledger import timefmt
+from opsledger import timefmt, yamlerrors
 from opsledger.loader import Document, field_name
 from opsledger.problems import Problem
 
@@ -103,6 +103,10 @@ def _message(doc: Document, key: tuple[Any, ...], error: ValidationError) -> str
                 f"in quotes if you mean text ({error.message})")
     if error.validator == "type" and isinstance(error.instance, int | float) and written:
         return f"{written} is read as a number; quote it ('{written}') if you mean text"
+    if error.validator == "type" and error.validator_value == "string":
+        hint = yamlerrors.became_mapping(error.instance)
+        if hint:
+            return hint
     if error.validator == "required":
         return f"missing required field {_missing_name(error)}"
     if error.validator == "additionalProperties":

@@ -13,7 +13,9 @@ from opsledger.problems import FatalError
 
 
 def signing_key(key: str | None, root: Path) -> Path:
-    if key is None:
+    if key is not None:
+        sshsig.refuse_public_key(Path(os.path.expanduser(key)))
+    else:  # git's user.signingkey may name a public key whose private half is in ssh-agent
         from opsledger.gitrepo import GitRepo  # noqa: PLC0415
 
         key = GitRepo(root).config("user.signingkey")

@@ -16,6 +16,7 @@ from opsledger.ledger import Record, Signoff
 from opsledger.mergetimes import MergedAt
 from opsledger.policy import Policy
 from opsledger.problems import Problem
+from opsledger.wording import a
 
 EVIDENCE_FIELDS = ("signature", "review")
 
@@ -169,8 +170,8 @@ def judge(record: Record, signoff: Signoff, policy: Policy, verifier: Verifier |
                        f"{name.role}/{name.person}/{name.seq}, as its file name says")
     gate = data.get("gate")
     if not gate_known(record.kind, gate):
-        return Verdict(signoff, State.MALFORMED, f"gate {gate!r} is not a gate of a "
-                       f"{record.kind}")
+        return Verdict(signoff, State.MALFORMED, f"gate {gate!r} is not a gate of "
+                       f"{a(record.kind)}")
     if "signature" in data and "review" in data:
         return Verdict(signoff, State.MALFORMED, "carries both a signature and a review")
     kind = "signature" if "signature" in data else "review"

@@ -24,6 +24,25 @@ def _ssh_keygen() -> str:
     return found
 
 
+def refuse_public_key(key_file: Path) -> None:
+    """`--key` given a public key would fail inside ssh-keygen with its banner; say what to
+    pass instead."""
+    try:
+        head = key_file.read_bytes()[:64]
+    except OSError as exc:
+        raise FatalError(f"--key {key_file}: {exc.strerror}; pass your private SSH key file"
+                         ) from None
+    if head.startswith((b"ssh-", b"ecdsa-", b"sk-")):
+        private = key_file.with_suffix("") if key_file.suffix == ".pub" else None
+        hint = f" ({private}, beside it)" if private is not None and private.exists() else ""
+        raise FatalError(f"--key {key_file} is a public key; pass the private key{hint}: "
+                         "the file without .pub")
+
+
+def _one_line(text: str) -> str:
+    return "; ".join(line.strip() for line in text.splitlines() if line.strip())
+
+
 def sign(payload: bytes, key_file: Path) -> str:
     with tempfile.TemporaryDirectory() as scratch:
         target = Path(scratch) / "payload"
@@ -34,7 +53,7 @@ def sign(payload: bytes, key_file: Path) -> str:
                                 check=False)
         if result.returncode != 0:
             raise FatalError(f"ssh-keygen could not sign with {key_file}: "
-                             f"{result.stderr.strip() or 'unknown error'}")
+                             f"{_one_line(result.stderr) or 'unknown error'}")
         return (Path(scratch) / "payload.sig").read_text()
 
 
@@ -45,7 +64,8 @@ def public_key_of(key_file: Path) -> str:
     result = subprocess.run([_ssh_keygen(), "-y", "-f", str(key_file)], capture_output=True,
                             text=True, stdin=subprocess.DEVNULL, check=False)
     if result.returncode != 0:
-        raise FatalError(f"cannot read the public half of {key_file}: {result.stderr.strip()}")
+        raise FatalError(f"cannot read the public half of {key_file}: "
+                         f"{_one_line(result.stderr)}")
     return result.stdout.strip()
 
 

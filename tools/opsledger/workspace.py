@@ -92,8 +92,9 @@ def load_record(tree: WorkTree, record_id: str) -> Record:
     return record
 
 
-def ids_for_paths(root: Path, paths: list[str]) -> list[str]:
-    found = []
+def ids_for_paths(root: Path, paths: list[str]) -> list[str] | None:
+    """The record ids under `paths`; None when a path is the whole ledger."""
+    found: list[str] = []
     for raw in paths:
         path = Path(raw).resolve()
         if not path.exists() and not path.is_symlink():
@@ -103,10 +104,11 @@ def ids_for_paths(root: Path, paths: list[str]) -> list[str]:
         except ValueError:
             raise FatalError(f"{raw} is outside the ledger at {root}") from None
         if not parts:
-            return []
+            return None
         if parts[0] not in ids.KINDS.values():
             raise FatalError(f"{raw} is not under releases/ or incidents/")
-        if len(parts) == 1:
-            return []
-        found.append(parts[1])
+        if len(parts) == 1:  # a whole record folder: every record in it
+            found += sorted(p.name for p in (root / parts[0]).iterdir() if p.is_dir())
+        else:
+            found.append(parts[1])
     return found

@@ -35,7 +35,7 @@ def test_clean_pr_passes(ledger: GitLedger, capsys: pytest.CaptureFixture[str]) 
     ledger.commit("log", who="bob")
     code, out = run_check(capsys, base)
     assert code == 0, out
-    assert "1 records changed" in out
+    assert "1 record changed" in out
 
 
 def test_timeline_edit_is_refused(ledger: GitLedger, capsys: pytest.CaptureFixture[str]) -> None:

@@ -71,7 +71,7 @@ def test_the_tour_runs_as_written(ledger: GitLedger, capsys: pytest.CaptureFixtu
             assert code == 0 or (words[1] == "due" and code == 1), f"{line}\n{out.out}{out.err}"
             ran.append(words[1])
             if words[1] == "check":
-                assert "1 records changed" in out.out and "no problems" in out.out, out.out
+                assert "1 record changed" in out.out and "no problems" in out.out, out.out
     assert ran[-3:] == ["check", "audit", "due"]
     assert ran.count("status") == 2 and "sign" in ran and "new" in ran
     assert "status: approved" in (ledger.root / "releases" / record / "release.yaml").read_text()

@@ -82,7 +82,7 @@ def test_one_placeholder_left_is_refused_by_status_and_check(
     ledger.commit("submit by hand", who="bob")
     code, out = run_check(capsys, base)
     assert code == 1
-    assert f"{path}:44:9: error OL103: " in out and f"placeholder text: {field}; write" in out
+    assert f"{path}:45:9: error OL103: " in out and f"placeholder text: {field}; write" in out
 
 
 def test_a_skeleton_added_already_submitted_is_refused(

@@ -15,7 +15,7 @@ def test_sample_ledger_is_clean(ledger: GitLedger, capsys: pytest.CaptureFixture
 
 def test_validate_one_path(ledger: GitLedger, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", "incidents/INC-2026-0001"]) == 0
-    assert "1 records: no problems" in capsys.readouterr().out
+    assert "1 record: no problems" in capsys.readouterr().out
 
 
 def test_missing_path_cannot_run(ledger: GitLedger, capsys: pytest.CaptureFixture[str]) -> None:
@@ -94,7 +94,7 @@ def test_stray_files_and_bad_names(ledger: GitLedger, capsys: pytest.CaptureFixt
     assert main(["validate"]) == 1
     out = capsys.readouterr().out
     assert "releases/notes.txt: error OL020: stray file" in out
-    assert "incidents/INC-26-1: error OL022: directory name is not a incident id" in out
+    assert "incidents/INC-26-1: error OL022: directory name is not an incident id" in out
     assert "incidents/INC-2026-0002/extra.yaml: error OL020" in out
     assert "incidents/INC-2026-0002/signoffs/approved.yaml: error OL024" in out
     assert "incidents/INC-2026-0\\u200b9: error OL009" in out

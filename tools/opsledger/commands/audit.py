@@ -13,6 +13,7 @@ from opsledger.gitrepo import Commit, GitRepo
 from opsledger.history import check_commits
 from opsledger.problems import FatalError, Outcome, Problem
 from opsledger.reporters import FORMATS
+from opsledger.wording import count
 
 # GitHub's subjects for a merge commit and for a squash merge.
 _PR_SUBJECT = re.compile(r"^Merge pull request #(\d+) |\(#(\d+)\)$")
@@ -51,7 +52,7 @@ def run(*, start: str | None, end: str, reviews: str | None, format: str,
                 "  " + line for line in FORMATS["text"](problems, "").splitlines()[:-1]))
             everything += [p.with_context(f"{commit.sha[:12]} ({safe(commit.author)}): ")
                            for p in problems]
-    summary = f"{len(commits)} commits audited, {failing} with problems"
+    summary = f"{count(len(commits), 'commit')} audited, {failing} with problems"
     if len(sections) > failing:
         summary += f", {len(sections) - failing} with warnings only"
     if format == "text":

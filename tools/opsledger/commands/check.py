@@ -12,6 +12,7 @@ from opsledger.history import Judgement, judge_commits
 from opsledger.jobsummary import markdown
 from opsledger.problems import FatalError, Outcome, Problem, ordered
 from opsledger.reporters import FORMATS
+from opsledger.wording import count
 
 
 def run(*, base: str, head: str, reviews: str | None, pr: int | None, now: str | None,
@@ -42,7 +43,7 @@ def run(*, base: str, head: str, reviews: str | None, pr: int | None, now: str |
     problems = judged.problems
     if listed is not None and pr is not None and judged.policy is not None:
         problems = ordered([*problems, *_reviews_say(repo, judged, listed, pr, head_sha)])
-    checked = f"{judged.count} records changed in {_label(old)}..{head_sha[:12]}"
+    checked = f"{count(judged.count, 'record')} changed in {_label(old)}..{head_sha[:12]}"
     if new != head_sha:
         checked += f" (merged into {_label(base_sha)})"
     if trustroot.bootstraps(repo, base_sha):

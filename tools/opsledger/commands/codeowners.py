@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from opsledger import ids
 from opsledger.atomic import write_atomic
+from opsledger.ledger import Ledger
 from opsledger.policy import Policy
 from opsledger.problems import Outcome
 from opsledger.workspace import Workspace
@@ -16,9 +17,7 @@ def _logins(policy: Policy, people: list[str]) -> str:
                     if policy.people.get(p, {}).get("github"))
 
 
-def run(*, write: bool) -> Outcome:
-    workspace = Workspace.open()
-    ledger, policy = workspace.ledger(), workspace.policy
+def render(policy: Policy, ledger: Ledger) -> str:
     owners = _logins(policy, list(policy.data.get("owners", [])))
     # The trust root is everything outside the two record folders (the last match wins, so
     # the record folders are first made unowned, then given their services' owners).
@@ -29,7 +28,12 @@ def run(*, write: bool) -> Outcome:
         people = [o for s in services for o in policy.services.get(str(s), {}).get("owners", [])]
         if people:
             lines.append(f"/{record.directory}/ {_logins(policy, list(dict.fromkeys(people)))}")
-    text = "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n"
+
+
+def run(*, write: bool) -> Outcome:
+    workspace = Workspace.open()
+    text = render(workspace.policy, workspace.ledger())
     if write:
         target = workspace.root / ".github" / "CODEOWNERS"
         target.parent.mkdir(exist_ok=True)

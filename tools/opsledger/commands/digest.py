@@ -6,6 +6,7 @@ from opsledger.digest import approvable, canonical, digest, gate_known
 from opsledger.escape import safe
 from opsledger.problems import FatalError, Outcome
 from opsledger.tree import WorkTree
+from opsledger.wording import a
 from opsledger.workspace import find_root, load_record
 
 
@@ -13,7 +14,7 @@ def run(*, record_id: str, explain: bool, gate: str | None = None) -> Outcome:
     record = load_record(WorkTree(find_root()), record_id)
     gate = gate or ("approval" if record.kind == "release" else "close")
     if not gate_known(record.kind, gate):
-        raise FatalError(f"--gate {safe(gate)!r} is not a gate of a {record.kind}")
+        raise FatalError(f"--gate {safe(gate)!r} is not a gate of {a(record.kind)}")
     text = digest(record, gate)
     if explain:
         text += "\n" + canonical(approvable(record, gate)).decode("utf-8")

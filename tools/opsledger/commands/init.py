@@ -1,13 +1,22 @@
-"""`opsledger init [DIR]`: a new, empty ledger from the package's skeleton and schemas."""
+"""`opsledger init [DIR]`: a new ledger that works on day one: a git repository (made when DIR
+is not in one), the policy template, schemas, the site (mkdocs.yml and the process pages), the
+same gate workflows as opsledger's own repository, pre-commit and editor settings, CODEOWNERS
+from the policy and a short README. The files come from `scaffold`."""
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
-from typing import Any
 
+from opsledger import scaffold
 from opsledger.atomic import write_atomic
+from opsledger.commands.codeowners import render
+from opsledger.gitrepo import ensure_repository
+from opsledger.ledger import POLICY_FILE, scan
 from opsledger.problems import FatalError, Outcome
+from opsledger.tree import WorkTree
+from opsledger.trust import load_trust
+
+CODEOWNERS = ".github/CODEOWNERS"
 
 
 def run(*, directory: str) -> Outcome:
@@ -15,28 +24,32 @@ def run(*, directory: str) -> Outcome:
 
 
 def init_ledger(directory: Path) -> str:
+    if directory.exists() and not directory.is_dir():
+        raise FatalError(f"{directory} is a file; pass a directory (new or empty) to init")
+    files = scaffold.ledger_files()
+    clashes = sorted(path for path in files if (directory / path).exists())
+    if (directory / POLICY_FILE).exists():
+        raise FatalError(f"{directory} already holds a ledger ({POLICY_FILE} exists)")
+    if clashes:
+        raise FatalError(f"{directory} already has {', '.join(clashes)}; init writes only "
+                         "into a new or empty directory: move them away, or init elsewhere")
     directory.mkdir(parents=True, exist_ok=True)
-    if (directory / "opsledger.yaml").exists():
-        raise FatalError(f"{directory} already holds a ledger (opsledger.yaml exists)")
-    skeleton = resources.files("opsledger").joinpath("templates/skeleton")
-    written = []
-    for source, relative in _walk(skeleton, ""):
+    made_repository = ensure_repository(directory)
+    for relative, data in files.items():
         target = directory / relative
         target.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(target, source.read_bytes())
-        written.append(relative)
-    for kind in ("release", "incident", "signoff", "policy"):
-        schema = resources.files("opsledger").joinpath(f"schemas/{kind}.schema.json")
-        (directory / "schemas").mkdir(exist_ok=True)
-        write_atomic(directory / "schemas" / f"{kind}.schema.json", schema.read_bytes())
-        written.append(f"schemas/{kind}.schema.json")
-    return "\n".join(sorted(written)) + f"\ninitialised an empty ledger in {directory}"
+        write_atomic(target, data)
+    write_atomic(directory / CODEOWNERS, _codeowners(directory).encode("utf-8"))
+    written = sorted([*files, CODEOWNERS])
+    first = "made a git repository and " if made_repository else ""
+    return "\n".join(written) + (
+        f"\n{first}initialised a ledger in {directory}: edit {POLICY_FILE} (people, keys, "
+        "roles, services), then commit; `opsledger new release` starts the first record")
 
 
-def _walk(node: Any, prefix: str) -> list[tuple[Any, str]]:
-    found = []
-    for child in node.iterdir():
-        name = child.name.replace("dot-", ".", 1) if child.name.startswith("dot-") else child.name
-        relative = f"{prefix}{name}"
-        found += _walk(child, relative + "/") if child.is_dir() else [(child, relative)]
-    return found
+def _codeowners(directory: Path) -> str:
+    tree = WorkTree(directory)
+    trust = load_trust(tree)
+    if trust.policy is None:  # the packaged template is tested; this is a broken install
+        raise FatalError(f"the packaged {POLICY_FILE} template does not load; reinstall opsledger")
+    return render(trust.policy, scan(tree))

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
+
 from opsledger import recordedit
-from opsledger.problems import Outcome
+from opsledger.problems import Outcome, Problem
 from opsledger.reporters import FORMATS
 from opsledger.workspace import Workspace
 
@@ -16,10 +19,28 @@ def run(*, record_id: str, text: str, event_type: str, at: str | None, person: s
     source = (workspace.root / record.path).read_text(encoding="utf-8")
     yaml = recordedit.yaml_for(source)
     doc = yaml.load(source)
-    recordedit.add_event(doc, recordedit.stamp_for(workspace, at), event_type, text, who,
-                         important)
-    new, problems = recordedit.write_checked(workspace, record, recordedit.dump(yaml, doc),
-                                             workspace.clock)
+    stamp = recordedit.stamp_for(workspace, at)
+    recordedit.add_event(doc, stamp, event_type, text, who, important)
+    proposed = recordedit.dump(yaml, doc)
+    _, problems = recordedit.write_checked(workspace, record, proposed, workspace.clock)
     if problems:
-        return Outcome("", 1, FORMATS["text"](problems, "refused, nothing written"))
-    return Outcome(record.path, note=f"{record.id}: {new.data.get('status')}")
+        cited = [_in_file_on_disk(p, source, proposed) for p in problems]
+        return Outcome("", 1, FORMATS["text"](cited, "refused, nothing written"))
+    return Outcome(record.path, note=f"{record.id}: logged a {event_type} event at {stamp} "
+                                     f"by {who}")
+
+
+def _in_file_on_disk(problem: Problem, source: str, proposed: str) -> Problem:
+    """Problems are found in the proposed text, which was not written: cite the line of the
+    file as it is, or the new event itself, never a line the file does not have."""
+    if problem.line is None:
+        return problem
+    old_lines, new_lines = source.splitlines(), proposed.splitlines()
+    matcher = difflib.SequenceMatcher(a=old_lines, b=new_lines, autojunk=False)
+    for tag, a_start, _, b_start, b_end in matcher.get_opcodes():
+        if b_start < problem.line <= b_end:
+            if tag == "equal":
+                return dataclasses.replace(problem, line=a_start + problem.line - b_start)
+            return dataclasses.replace(problem, line=None, col=None,
+                                       message=f"the new event: {problem.message}")
+    return problem

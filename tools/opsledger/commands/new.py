@@ -3,14 +3,16 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 from datetime import timedelta
 
 from opsledger import ids, numbering, placeholders, timefmt
 from opsledger.atomic import write_atomic
+from opsledger.escape import safe
 from opsledger.lifecycle import Kind
 from opsledger.obligations import severity_requires_postmortem
-from opsledger.problems import Outcome
+from opsledger.problems import FatalError, Outcome
 from opsledger.workspace import Workspace
 
 
@@ -22,6 +24,9 @@ def run(*, kind: Kind, title: str | None, system: str | None, version: str | Non
     now = workspace.clock.replace(microsecond=0)
     record_id = numbering.next_id(workspace.root, kind, now.year)
     services = list(workspace.policy.services)
+    for name in [system, *(service or [])]:
+        if name is not None and services and name not in services:
+            raise FatalError(_unknown_service(name, services))
     values = {"id": record_id, "who": who, "now": timefmt.format_time(now),
               "title": json.dumps(title or placeholders.default_title(kind)),
               "system": system or (services[0] if services else "my-service"),
@@ -42,3 +47,10 @@ def run(*, kind: Kind, title: str | None, system: str | None, version: str | Non
     path = target.relative_to(workspace.root)
     return Outcome(str(path), note=f"created {path}; fill it in, then `opsledger validate`")
 
+
+
+def _unknown_service(name: str, services: list[str]) -> str:
+    close = difflib.get_close_matches(name, services, n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    return (f"{safe(name)!r} is not a service in the catalog of opsledger.yaml; {hint}"
+            f"the services are: {', '.join(services)}")

@@ -15,6 +15,7 @@ from opsledger.ledger import Record
 from opsledger.problems import FatalError, Outcome
 from opsledger.rules import LINK_FIELDS
 from opsledger.tree import CommitTree
+from opsledger.wording import a
 from opsledger.workspace import Workspace, require_id
 
 
@@ -22,7 +23,7 @@ def run(*, old: str, new: str, base: str) -> Outcome:
     workspace = Workspace.open()
     record = workspace.record(old)
     if ids.kind_of(require_id(new)) != record.kind:
-        raise FatalError(f"{new} is not a {record.kind} id; {old} is a {record.kind}")
+        raise FatalError(f"{new} is not {a(record.kind)} id; {old} is {a(record.kind)}")
     taken = numbering.taken_ids(workspace.root, record.kind)
     if new in taken:
         free = numbering.next_free(taken, record.kind, int(old[4:8]))

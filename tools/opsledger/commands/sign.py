@@ -17,6 +17,7 @@ from opsledger.problems import Outcome
 from opsledger.requirements import default_gate, named_gate
 from opsledger.signingkey import key_refusal, signing_key
 from opsledger.signoffs import payload
+from opsledger.wording import a
 from opsledger.workspace import Workspace
 from opsledger.yamlout import mapping
 
@@ -59,7 +60,7 @@ def run(*, record_id: str, role: str, person: str | None, key: str | None, decis
 def _gate_refusal(record: Record, gate: str) -> str | None:
     if gate_known(record.kind, gate):
         return None
-    return f"{safe(gate)!r} is not a gate of a {record.kind} (release: " \
+    return f"{safe(gate)!r} is not a gate of {a(record.kind)} (release: " \
            f"{', '.join(RELEASE_GATES)}; incident: {', '.join(INCIDENT_GATES[:-1])}, merged:ID)"
 
 

@@ -7,6 +7,7 @@ keys are caught instead of silently keeping the last one.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterator
@@ -249,6 +250,8 @@ class _Builder:
         return Document(self.path, self.result, self.marks, self.plain)
 
 
+# Keys and many values (statuses, names, booleans) repeat in every file: resolve each once.
+@functools.lru_cache(maxsize=8192)
 def resolve(value: str) -> Any:
     """YAML 1.1 plain scalars, except that timestamps stay strings. A number JSON cannot
     carry (beyond 2**53 - 1, or not finite) is a ValueError saying so."""
@@ -279,6 +282,7 @@ def _shorten(value: str) -> str:
     return value if len(value) <= 40 else f"{value[:20]}...({len(value)} characters)"
 
 
+@functools.lru_cache(maxsize=4096)
 def _is_text(value: str) -> bool:
     try:
         return isinstance(resolve(value), str)

@@ -8,24 +8,37 @@ ever says "no problems", and only for schemas made of keywords both read alike."
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator
-from typing import Any
-
-import fastjsonschema
-import jsonschema
-from jsonschema.exceptions import ValidationError, relevance
+from typing import TYPE_CHECKING, Any
 
 from opsledger import timefmt
 from opsledger.loader import Document, field_name
 from opsledger.problems import Problem
 
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
+
 DOCUMENTS = ("release", "incident", "signoff", "policy")  # one schema each
 
-_FORMATS = jsonschema.FormatChecker(formats=())
-_FORMATS.checks("date-time")(timefmt.is_time)
-_FORMATS.checks("date")(timefmt.is_date)
-_FORMATS.checks("email")(lambda value: not isinstance(value, str) or "@" in value)
+
+# Imported on first use (~0.12 s): a run answered from the cache never validates.
+@functools.cache
+def _formats() -> Any:
+    import jsonschema  # noqa: PLC0415
+
+    checker = jsonschema.FormatChecker(formats=())
+    checker.checks("date-time")(timefmt.is_time)
+    checker.checks("date")(timefmt.is_date)
+    checker.checks("email")(lambda value: not isinstance(value, str) or "@" in value)
+    return checker
+
+
+def _relevance(error: ValidationError) -> Any:
+    from jsonschema.exceptions import relevance  # noqa: PLC0415
+
+    return relevance(error)
 
 # The keywords of draft-07 that draft 2020-12 reads alike (draft 2020-12 changed `items`
 # only in its array form, refused below). A schema with any other keyword (say
@@ -64,6 +77,8 @@ class Schemas:
     def __init__(self, sources: dict[str, bytes], *, strict: bool = False) -> None:
         """`strict` also checks each schema against its meta-schema (~0.4 s for the four):
         worth it only for schemas a change brings, which must not break every later check."""
+        import jsonschema  # noqa: PLC0415 -- see _formats
+
         self._validators: dict[str, Any] = {}
         self._schemas: dict[str, Any] = {}  # the schemas the compiled validator may answer for
         for kind in DOCUMENTS:
@@ -77,7 +92,7 @@ class Schemas:
                                 type(exc).__name__) from None
             except jsonschema.SchemaError as exc:
                 raise BadSchema(kind, exc.message) from None
-            self._validators[kind] = cls(schema, format_checker=_FORMATS)
+            self._validators[kind] = cls(schema, format_checker=_formats())
             self._schemas[kind] = schema if not strict and compilable(schema) else None
         self._fast: dict[str, Any] = {}
         self._slow_count = dict.fromkeys(DOCUMENTS, 0)
@@ -96,7 +111,7 @@ class Schemas:
                 return None
         try:
             fast(data)
-        except (fastjsonschema.JsonSchemaException, TypeError, ValueError, RecursionError):
+        except (_fastjsonschema().JsonSchemaException, TypeError, ValueError, RecursionError):
             return None  # jsonschema answers (and names the problem)
         return True
 
@@ -107,7 +122,7 @@ class Schemas:
 
     def explain(self, kind: str, doc: Document) -> Iterator[Problem]:
         """jsonschema's verdict, and the messages of every problem it finds."""
-        errors = sorted(self._validators[kind].iter_errors(doc.data), key=relevance)
+        errors = sorted(self._validators[kind].iter_errors(doc.data), key=_relevance)
         seen = set()
         for error in map(_deepest, errors):
             # A status rule often repeats the base rule (e.g. a narrower enum): say it once.
@@ -151,6 +166,7 @@ def _subschemas(schema: dict[str, Any]) -> list[Any] | None:
 
 def _compile(schema: dict[str, Any]) -> Any:
     """The compiled validator, or False if fastjsonschema cannot compile the schema."""
+    fastjsonschema = _fastjsonschema()
     try:
         # use_default=False: filling in defaults would change the document being judged.
         return fastjsonschema.compile(schema, formats=_FAST_FORMATS, use_default=False)
@@ -159,10 +175,16 @@ def _compile(schema: dict[str, Any]) -> Any:
         return False
 
 
+def _fastjsonschema() -> Any:
+    import fastjsonschema  # noqa: PLC0415 -- only where compiling pays
+
+    return fastjsonschema
+
+
 def _deepest(error: ValidationError) -> ValidationError:
     # anyOf/oneOf failures carry the useful error in their context (jsonschema's best_match).
     if error.context:
-        return _deepest(min(error.context, key=relevance))
+        return _deepest(min(error.context, key=_relevance))
     return error
 
 

@@ -4,14 +4,20 @@ jsonschema accepts, and the cache never changes what a command prints."""
 from __future__ import annotations
 
 import copy
+import json
+import os
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO
+from conftest import REPO, GitLedger
 
-from opsledger import schema, sshsig
+import opsledger
+from opsledger import resultcache, schema, sshsig
+from opsledger.cli import main
+from opsledger.commands import validate as validate_command
 from opsledger.loader import LoadError, load
 from opsledger.schema import DOCUMENTS, Schemas, compilable
 
@@ -162,3 +168,89 @@ def test_a_flipped_bit_anywhere_in_a_signature_is_refused(tmp_path: Path) -> Non
             __import__("base64").b64encode(bytes(changed)).decode() + \
             "\n-----END SSH SIGNATURE-----\n"
         assert not sshsig._ed25519_valid(payload, armored, [alice_pub]), index
+
+
+# --- the validate cache: same output, and a miss whenever an input changed ----------------
+
+def _validate(capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    code = main(["validate"])
+    return code, capsys.readouterr().out
+
+
+def _cached_value(root: Path) -> Any:
+    path = root / ".git" / resultcache.DIRECTORY / "validate.json"
+    return json.loads(path.read_text())["value"] if path.exists() else None
+
+
+@pytest.fixture
+def broken(ledger: GitLedger, monkeypatch: pytest.MonkeyPatch) -> GitLedger:
+    """The sample with two problems, and inputs old enough to be cached."""
+    monkeypatch.setattr(resultcache, "RACY_SECONDS", -3600.0)
+    text = ledger.read("releases/REL-2026-0004/release.yaml")
+    ledger.write("releases/REL-2026-0004/release.yaml", text.replace("risk: ", "risk: huge\nx: "))
+    return ledger
+
+
+def test_a_cached_run_prints_what_the_run_before_printed(broken: GitLedger,
+                                                         capsys: pytest.CaptureFixture[str],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    first = _validate(capsys)
+    assert first[0] == 1 and "OL101" in first[1]
+    assert _cached_value(broken.root) is not None
+    # A hit reads no record: with reading broken, the same problems still come back.
+    monkeypatch.setattr("opsledger.commands.validate._judge", lambda *_: pytest.fail("read"))
+    assert _validate(capsys) == first
+    assert main(["validate", "--format", "json"]) == 1
+    assert json.loads(capsys.readouterr().out)["problems"]
+
+
+def _edit(root: Path, path: str) -> None:
+    target = root / path
+    text = target.read_text()
+    stat = target.stat()
+    target.write_text(text.replace("Payments", "Paymentz", 1))  # same size
+    os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # and the old mtime
+
+
+CHANGES = {
+    "policy": lambda root: _edit(root, "opsledger.yaml"),
+    "schema": lambda root: (root / "schemas/release.schema.json").write_text(
+        (root / "schemas/release.schema.json").read_text().replace('"risk"', '"risk" ', 1)),
+    "record": lambda root: _edit(root, "releases/REL-2026-0004/release.yaml"),
+    "new directory": lambda root: (root / "incidents/INC-2026-0777").mkdir(),
+    "new sign-off": lambda root: shutil.copy(
+        next((root / "releases/REL-2026-0004/signoffs").iterdir()),
+        root / "releases/REL-2026-0004/signoffs/qa--mallory.yaml"),
+    "removed file": lambda root: (root / "incidents/INC-2026-0001/postmortem.md").unlink(),
+    "tool version": lambda root: setattr(opsledger, "__version__", "99.0"),
+}
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_any_changed_input_misses_the_cache(change: str, broken: GitLedger,
+                                            capsys: pytest.CaptureFixture[str],
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(opsledger, "__version__", opsledger.__version__)
+    _validate(capsys)
+    assert _cached_value(broken.root) is not None
+    CHANGES[change](broken.root)
+    judged: list[int] = []
+    real = validate_command._judge
+    monkeypatch.setattr(validate_command, "_judge", lambda *a: judged.append(1) or real(*a))
+    cached = _validate(capsys)
+    assert judged, f"a changed {change} was answered from the cache"
+    monkeypatch.setattr(resultcache, "ResultCache", _NoCache)
+    assert cached == _validate(capsys)  # and the new verdict is the uncached one
+
+
+class _NoCache(resultcache.ResultCache):
+    def __init__(self, root: Path) -> None:
+        self.directory = None
+
+
+def test_inputs_younger_than_the_racy_window_are_not_cached(ledger: GitLedger,
+                                                            capsys: pytest.CaptureFixture[str]
+                                                            ) -> None:
+    (ledger.root / "releases/REL-2026-0004/release.yaml").touch()
+    assert _validate(capsys)[0] == 0
+    assert _cached_value(ledger.root) is None

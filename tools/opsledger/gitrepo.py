@@ -208,20 +208,28 @@ def _tree_rows(out: str) -> list[tuple[str, str, str]]:
 
 
 class Memo:
-    """A bounded map of derived values: cleared whole when full, since what a run needs
-    again is what the last few commits touched."""
+    """A bounded map of derived values, cleared whole when full: what a run needs again is
+    what the last few commits touched. Its size is counted in entries of the tuples it holds
+    (a tree listing of 10,000 records counts 10,000) and 200 for anything else, so memory
+    stays bounded too (tens of MB)."""
 
-    LIMIT = 20_000
+    LIMIT = 100_000
 
     def __init__(self) -> None:
         self._values: dict[object, Any] = {}
+        self._size = 0
 
     def get(self, key: object, compute: Callable[[], Any]) -> Any:
         if key in self._values:
             return self._values[key]
-        if len(self._values) >= self.LIMIT:
+        value = compute()
+        # Anything else (a parsed document, a trust root) holds a few hundred values.
+        weight = len(value) if isinstance(value, tuple) else 200
+        if self._size + weight > self.LIMIT:
             self._values.clear()
-        value = self._values[key] = compute()
+            self._size = 0
+        self._values[key] = value
+        self._size += weight
         return value
 
 

@@ -54,7 +54,9 @@ class Document:
     path: str
     data: Any
     marks: dict[Key, Mark] = field(default_factory=dict)
-    plain: dict[Key, str] = field(default_factory=dict)  # unquoted scalars, as written
+    # Unquoted scalars YAML read as something other than text (`no`, `1.10`), as written:
+    # messages quote them. Only those: a ledger of 10,000 records holds every document.
+    plain: dict[Key, str] = field(default_factory=dict)
 
     def mark(self, key: Key) -> Mark:
         for end in range(len(key), -1, -1):
@@ -199,12 +201,12 @@ class _Builder:
                                             f"or control character(s) {', '.join(hidden)}; "
                                             "delete them (escapes included)")
         plain = not event.style and event.implicit[0]
-        if plain:
-            self.plain[key] = event.value
         try:
             value = resolve(event.value) if plain else event.value
         except ValueError as exc:
             raise self.fail(event, "OL101", f"{field_name(key)}: {exc}") from None
+        if plain and not isinstance(value, str):
+            self.plain[key] = event.value
         self._place(event, key, value)
 
     def _map_key(self, event: Any) -> None:

@@ -28,7 +28,7 @@ from opsledger.transitions import (
     walk,
 )
 from opsledger.tree import CommitTree
-from opsledger.trust import base_trust, in_trust_root, load_trust
+from opsledger.trust import Trust, base_trust, in_trust_root, load_trust, trust_files
 from opsledger.validate import validate_tree
 
 
@@ -86,15 +86,15 @@ def judge_commits(repo: GitRepo, trust_commit: str | None, old: str | None, new:
     names, trust_paths, record_paths = touched(changes)
     bootstrap = trustroot.bootstraps(repo, trust_commit)
     # In bootstrap there is no other trust root than the head's (checked as any head is).
-    trust = load_trust(CommitTree(repo, new)) if bootstrap else \
-        base_trust(CommitTree(repo, trust_commit))
+    old_tree, new_tree = CommitTree(repo, old), CommitTree(repo, new)
+    trust = load_trust(new_tree) if bootstrap else _base_trust(repo, trust_commit)
     since = repo.commit_time(trust_commit) if trust_commit and trust_paths else None
     problems = trustroot.check_change(repo, None if bootstrap else trust.policy, new,
                                       trust_paths, record_paths,
                                       evidence or trustroot.Evidence(reviews), since)
     if not names:
         return Judgement(ordered(problems + trust.problems), 0, ())
-    base_ledger = scan(CommitTree(repo, old), names)
+    base_ledger = scan(old_tree, names)
     verifier = None if trust.policy is None else Verifier(
         trust.policy, reviews, evidence.pr if evidence else None,
         _added_signoffs(changes) if pull_request else None, _digest_at(repo),
@@ -105,9 +105,8 @@ def judge_commits(repo: GitRepo, trust_commit: str | None, old: str | None, new:
         problems += numbering.taken_on_base(repo, trust_commit, new, names - at_fork)
     # The PR answers for everything `validate` says of the records it touches and of every
     # record linked to or from them (a one-sided link breaks the record on the other end).
-    linked = linked_ids(scan(CommitTree(repo, new), names)) | linked_ids(base_ledger)
-    head_ledger, head_problems = validate_tree(CommitTree(repo, new), trust, names | linked,
-                                               verifier)
+    linked = linked_ids(scan(new_tree, names)) | linked_ids(base_ledger)
+    head_ledger, head_problems = validate_tree(new_tree, trust, names | linked, verifier)
     problems += head_problems
     problems += [deleted(old_record) for record_id, old_record in base_ledger.records.items()
                  if record_id not in head_ledger.records]
@@ -122,6 +121,14 @@ def judge_commits(repo: GitRepo, trust_commit: str | None, old: str | None, new:
         problems += record_problems
         judged.append(record)
     return Judgement(ordered(problems), len(names), tuple(judged), trust.policy, verifier)
+
+
+def _base_trust(repo: GitRepo, commit: str | None) -> Trust:
+    """The trust root of a commit, loaded once per distinct policy and schemas: audit judges
+    each commit under its parent's, which is nearly always the one before's."""
+    tree = CommitTree(repo, commit)
+    key = ("trust", *((tree.kind(path), tree.blob(path)) for path in trust_files()))
+    return repo.derived.get(key, lambda: base_trust(tree))  # type: ignore[no-any-return]
 
 
 def _judge(change: Change) -> tuple[list[Problem], Judged]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -16,6 +17,7 @@ ROLE = re.compile(r"[a-z][a-z0-9_]{0,39}")
 SIGNOFF_NAME = re.compile(rf"({ROLE.pattern})--({PERSON.pattern})(?:--([2-9]|[1-9][0-9]+))?\.yaml")
 
 
+@functools.lru_cache(maxsize=65536)  # asked of every directory name, scan after scan
 def kind_of(record_id: str) -> Kind | None:
     match = RECORD_ID.fullmatch(record_id)
     if not match:

@@ -54,11 +54,12 @@ class Ledger:
 
 def read_document(tree: Tree, path: str) -> Document | Problem:
     try:
-        return load(path, tree.read(path))
+        document: Document = tree.parsed(path, load)
     except LoadError as exc:
         return exc.problem
     except TooLarge as exc:
         return Problem(path, 1, 1, "OL001", f"{exc}; it was not read")
+    return document
 
 
 def list_ids(tree: Tree, ledger: Ledger) -> None:
@@ -86,19 +87,25 @@ def _scan(tree: Tree, only: Iterable[str] | None) -> Ledger:
     ledger = Ledger()
     wanted = set(only) if only is not None else None
     for kind, top in ids.KINDS.items():
-        for entry in tree.entries(top):
+        listing = tree.entries(top)
+        if wanted is not None:
+            # The others are listed only: their ids are taken if they are record directories
+            # (no layout problem is reported for them, so none is worked out; a check of 12
+            # records in a ledger of 10,000 skips 9,988 of them here).
+            ledger.ids[kind].update(e.name for e in listing
+                                    if e.kind == "dir" and ids.kind_of(e.name) == kind)
+            listing = [e for e in listing if e.name in wanted]
+        for entry in listing:
             if entry.kind == "file" and entry.name in ALLOWED_AT_TOP:
                 continue
             problem = _layout_problem(top, entry.name, entry.kind, kind)
             if problem:
-                if wanted is None or entry.name in wanted:
-                    ledger.problems.append(problem)
+                ledger.problems.append(problem)
                 continue
             ledger.ids[kind].add(entry.name)
-            if wanted is None or entry.name in wanted:
-                record, problems = read_record(tree, kind, entry.name)
-                ledger.records[entry.name] = record
-                ledger.problems += problems
+            record, problems = read_record(tree, kind, entry.name)
+            ledger.records[entry.name] = record
+            ledger.problems += problems
     return ledger
 
 

@@ -7,11 +7,12 @@ keys are caught instead of silently keeping the last one.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -42,8 +43,9 @@ _INT = re.compile(r"[-+]?(0|[1-9][0-9_]*)")
 _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9_]*)?)([eE][-+]?[0-9]+)?")
 
 
-@dataclass(frozen=True)
-class Mark:
+class Mark(NamedTuple):
+    """1-based line and column. A tuple: one is made for every node of every file read."""
+
     line: int
     col: int
 
@@ -53,7 +55,9 @@ class Document:
     path: str
     data: Any
     marks: dict[Key, Mark] = field(default_factory=dict)
-    plain: dict[Key, str] = field(default_factory=dict)  # unquoted scalars, as written
+    # Unquoted scalars YAML read as something other than text (`no`, `1.10`), as written:
+    # messages quote them. Only those: a ledger of 10,000 records holds every document.
+    plain: dict[Key, str] = field(default_factory=dict)
 
     def mark(self, key: Key) -> Mark:
         for end in range(len(key), -1, -1):
@@ -85,6 +89,8 @@ _EMOJI_JOINER = re.compile(f"(?:(?<={_EMOJI})|(?<={_EMOJI}\ufe0f))\u200d(?={_EMO
 
 def invisible_characters(text: str) -> list[str]:
     """Control, bidi and zero-width characters in a decoded name or value, as U+XXXX."""
+    if not _ANY_HIDDEN.search(text):
+        return []  # nearly every value: one scan instead of two
     return [f"U+{ord(m.group()):04X}" for m in _ANY_HIDDEN.finditer(_EMOJI_JOINER.sub("", text))]
 
 
@@ -133,6 +139,10 @@ def decode(path: str, raw: bytes) -> str:
     return text
 
 
+_COLLECTION_STARTS = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+_COLLECTION_ENDS = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+
+
 class _Builder:
     """Turns parser events into plain Python data, refusing what a reviewer could misread."""
 
@@ -150,18 +160,20 @@ class _Builder:
         return LoadError(Problem(self.path, mark.line + 1, mark.column + 1, code, message))
 
     def feed(self, event: Any) -> None:
-        if isinstance(event, yaml.DocumentStartEvent):
+        # Dispatch on the exact class, most frequent first: this runs for every node read.
+        cls = type(event)
+        if cls is yaml.ScalarEvent or cls in _COLLECTION_STARTS:
+            self._node(event)
+        elif cls in _COLLECTION_ENDS:
+            key, value, _ = self.stack.pop()
+            self._place(event, key, value)
+        elif cls is yaml.DocumentStartEvent:
             self.documents += 1
             if self.documents > 1:
                 raise self.fail(event, "OL010", "only one YAML document per file (remove `---`)")
-        elif isinstance(event, yaml.AliasEvent):
+        elif cls is yaml.AliasEvent:
             raise self.fail(event, "OL004", f"alias *{event.anchor} is not allowed; "
                                             "write the value out in full")
-        elif isinstance(event, yaml.NodeEvent):
-            self._node(event)
-        elif isinstance(event, yaml.CollectionEndEvent):
-            key, value, _ = self.stack.pop()
-            self._place(event, key, value)
 
     def _node(self, event: Any) -> None:
         if event.anchor is not None:
@@ -169,7 +181,7 @@ class _Builder:
                                             "write each value out in full")
         if event.tag is not None:
             raise self.fail(event, "OL007", f"explicit tag {event.tag} is not allowed")
-        if isinstance(event, yaml.ScalarEvent):
+        if type(event) is yaml.ScalarEvent:
             self._scalar(event)
             return
         key = self._next_key(event)
@@ -180,7 +192,7 @@ class _Builder:
         self.stack.append((key, container, []))
 
     def _scalar(self, event: Any) -> None:
-        if self.stack and isinstance(self.stack[-1][1], dict) and not self.stack[-1][2]:
+        if self.stack and type(self.stack[-1][1]) is dict and not self.stack[-1][2]:
             self._map_key(event)
             return
         key = self._next_key(event)
@@ -192,12 +204,12 @@ class _Builder:
                                             f"or control character(s) {', '.join(hidden)}; "
                                             "delete them (escapes included)")
         plain = not event.style and event.implicit[0]
-        if plain:
-            self.plain[key] = event.value
         try:
             value = resolve(event.value) if plain else event.value
         except ValueError as exc:
             raise self.fail(event, "OL101", f"{field_name(key)}: {exc}") from None
+        if plain and not isinstance(value, str):
+            self.plain[key] = event.value
         self._place(event, key, value)
 
     def _map_key(self, event: Any) -> None:
@@ -222,7 +234,7 @@ class _Builder:
         if not self.stack:
             return ()
         parent_key, container, pending = self.stack[-1]
-        if isinstance(container, list):
+        if type(container) is list:
             return (*parent_key, len(container))
         if not pending:
             raise self.fail(event, "OL006", "a mapping or list cannot be a key")
@@ -233,7 +245,7 @@ class _Builder:
             self.result = value
             return
         _, container, pending = self.stack[-1]
-        if isinstance(container, list):
+        if type(container) is list:
             container.append(value)
         else:
             container[pending.pop()] = value
@@ -245,6 +257,8 @@ class _Builder:
         return Document(self.path, self.result, self.marks, self.plain)
 
 
+# Keys and many values (statuses, names, booleans) repeat in every file: resolve each once.
+@functools.lru_cache(maxsize=8192)
 def resolve(value: str) -> Any:
     """YAML 1.1 plain scalars, except that timestamps stay strings. A number JSON cannot
     carry (beyond 2**53 - 1, or not finite) is a ValueError saying so."""
@@ -275,6 +289,7 @@ def _shorten(value: str) -> str:
     return value if len(value) <= 40 else f"{value[:20]}...({len(value)} characters)"
 
 
+@functools.lru_cache(maxsize=4096)
 def _is_text(value: str) -> bool:
     try:
         return isinstance(resolve(value), str)

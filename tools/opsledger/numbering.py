@@ -33,7 +33,7 @@ def taken_ids(root: Path, kind: Kind) -> set[str]:
     (local and remote-tracking); outside a git repository, the working tree alone."""
     directory = ids.KINDS[kind]
     taken = {entry.name for entry in WorkTree(root).entries(directory)}
-    from opsledger.gitrepo import GitRepo  # noqa: PLC0415 -- GitPython only when needed
+    from opsledger.gitrepo import GitRepo  # noqa: PLC0415 -- git only when needed
 
     try:
         repo = GitRepo(root)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from opsledger.loader import MAX_BYTES
 
@@ -34,6 +35,8 @@ class Tree(Protocol):
 
     def read(self, path: str) -> bytes: ...
 
+    def parsed(self, path: str, parse: Callable[[str, bytes], Any]) -> Any: ...
+
 
 class WorkTree:
     def __init__(self, root: Path) -> None:
@@ -59,6 +62,9 @@ class WorkTree:
             raise TooLarge(size)  # refused before a byte is read
         return target.read_bytes()
 
+    def parsed(self, path: str, parse: Callable[[str, bytes], Any]) -> Any:
+        return parse(path, self.read(path))
+
 
 def _kind(path: Path) -> str:
     mode = path.lstat().st_mode
@@ -80,17 +86,23 @@ class CommitTree:
         self.repo = repo
         self.commit = commit  # None: the empty tree (before the first commit)
         self.label = commit[:12] if commit else "empty tree"
-        self._listing: dict[str, list[tuple[str, str, str]]] = {}
+        self._listing: dict[str, str | None] = {}  # directory -> its tree's id
 
-    def _list(self, directory: str) -> list[tuple[str, str, str]]:
+    def _list(self, directory: str) -> tuple[tuple[str, str, str], ...]:
         if directory not in self._listing:
-            rows = self.repo.ls_tree(self.commit, directory) if self.commit else []
-            self._listing[directory] = rows
-        return self._listing[directory]
+            self._listing[directory] = self.repo.tree_id(self.commit, directory)
+        sha = self._listing[directory]
+        return self.repo.tree_rows(sha) if sha is not None else ()
 
     def entries(self, directory: str) -> list[Entry]:
-        return [Entry(name, self._KINDS.get(mode, "other")) for mode, _, name in
-                self._list(directory)]
+        self._list(directory)
+        sha = self._listing[directory]
+        if sha is None:
+            return []
+        # Shared by every commit holding this tree (a copy: callers may sort or extend it).
+        return list(self.repo.derived.get(("entries", sha), lambda: tuple(
+            Entry(name, self._KINDS.get(mode, "other")) for mode, _, name in
+            self.repo.tree_rows(sha))))
 
     def kind(self, path: str) -> str | None:
         parent, _, name = path.rpartition("/")
@@ -114,3 +126,13 @@ class CommitTree:
         if size > MAX_BYTES:
             raise TooLarge(size)
         return self.repo.read_blob(sha)
+
+    def parsed(self, path: str, parse: Callable[[str, bytes], Any]) -> Any:
+        """parse(path, content), computed once per path and blob for the repository: the
+        commits a check or audit reads share nearly every file. A parse that raises is not
+        kept (it raises again)."""
+        sha = self.blob(path)
+        if sha is None:
+            raise FileNotFoundError(path)
+        key = ("parsed", parse.__module__, parse.__qualname__, path, sha)
+        return self.repo.derived.get(key, lambda: parse(path, self.read(path)))

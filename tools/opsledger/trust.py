@@ -75,6 +75,11 @@ def base_trust(tree: Tree) -> Trust:
     return found
 
 
+def trust_files() -> list[str]:
+    """The files a trust root is loaded from: the policy and the four schemas."""
+    return [POLICY_FILE, *_schema_paths()]
+
+
 def _schema_paths() -> list[str]:
     return [f"schemas/{kind}.schema.json" for kind in DOCUMENTS]
 

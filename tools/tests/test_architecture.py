@@ -93,7 +93,8 @@ def test_site_and_domain_import_no_command_module() -> None:
 LIBRARIES = {"yaml": "opsledger.loader", "jsonschema": "opsledger.schema",
              "git": "opsledger.gitrepo", "rfc8785": "opsledger.digest",
              "ruamel": "opsledger.recordedit", "jinja2": "opsledger.site.render",
-             "nh3": "opsledger.site.sanitize", "mkdocs": "opsledger.site.plugin"}
+             "nh3": "opsledger.site.sanitize", "mkdocs": "opsledger.site.plugin",
+             "fastjsonschema": "opsledger.schema", "cryptography": "opsledger.sshsig"}
 
 
 def test_each_library_is_imported_in_one_module() -> None:

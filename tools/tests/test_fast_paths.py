@@ -1,0 +1,256 @@
+"""The fast paths agree with the slow ones: the compiled schema validator accepts only what
+jsonschema accepts, and the cache never changes what a command prints."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import REPO, GitLedger
+
+import opsledger
+from opsledger import resultcache, schema, sshsig
+from opsledger.cli import main
+from opsledger.commands import validate as validate_command
+from opsledger.loader import LoadError, load
+from opsledger.schema import DOCUMENTS, Schemas, compilable
+
+INVALID = Path(__file__).parent / "invalid"
+
+
+def _schemas() -> Schemas:
+    return Schemas({kind: (REPO / "schemas" / f"{kind}.schema.json").read_bytes()
+                    for kind in DOCUMENTS})
+
+
+def _documents() -> list[tuple[str, Any]]:
+    """(kind, data) of every sample document and every invalid example that parses."""
+    found: list[tuple[str, Any]] = [("policy", load("p", (REPO / "opsledger.yaml").read_bytes()).data)]
+    for pattern, kind in (("releases/*/release.yaml", "release"),
+                          ("incidents/*/incident.yaml", "incident"),
+                          ("*/*/signoffs/*.yaml", "signoff"),
+                          ("tools/tests/invalid/*.yaml", "incident"),
+                          ("tools/tests/invalid/release/*.yaml", "release")):
+        for path in sorted(REPO.glob(pattern)):
+            try:
+                found.append((kind, load(str(path), path.read_bytes()).data))
+            except LoadError:
+                continue  # refused before any schema sees it
+    return found
+
+
+def _mutations(data: Any) -> list[Any]:
+    """Small breakages of a valid document: each top-level field dropped, retyped, emptied."""
+    out = []
+    for key in list(data):
+        for value in (None, 7, True, "", [], {}, "2026-02-30T10:00:00Z", "not one of them"):
+            changed = copy.deepcopy(data)
+            changed[key] = value
+            out.append(changed)
+        dropped = copy.deepcopy(data)
+        del dropped[key]
+        out.append(dropped)
+    out.append({**data, "unexpected_field": 1})
+    return out
+
+
+def test_compiled_validator_accepts_exactly_what_jsonschema_accepts(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(schema, "COMPILE_AFTER", 0)
+    schemas = _schemas()
+    compared = accepted = 0
+    for kind, data in _documents():
+        for candidate in [data, *_mutations(data)]:
+            fast = schemas.accepts(kind, candidate) is True
+            slow = not any(schemas._validators[kind].iter_errors(candidate))
+            assert fast == slow, f"{kind}: compiled {fast}, jsonschema {slow}: {candidate!r}"
+            compared += 1
+            accepted += fast
+    assert compared > 3000 and accepted > 100  # both verdicts were exercised, many times
+
+
+def test_compiled_validator_never_fills_in_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(schema, "COMPILE_AFTER", 0)
+    source = b'{"type": "object", "properties": {"x": {"type": "string", "default": "d"}}}'
+    schemas = Schemas(dict.fromkeys(DOCUMENTS, source))
+    data: dict[str, Any] = {}
+    assert schemas.accepts("release", data) is True
+    assert data == {}  # a filled-in default would change what is digested and signed
+
+
+@pytest.mark.parametrize("keyword", [
+    {"unevaluatedProperties": False}, {"prefixItems": [{"type": "string"}]},
+    {"$ref": "https://example.com/other.json"}, {"items": [{"type": "string"}]},
+    {"dependentRequired": {"a": ["b"]}}])
+def test_keywords_read_differently_leave_the_schema_to_jsonschema(keyword: dict[str, Any],
+                                                                  monkeypatch: pytest.MonkeyPatch
+                                                                  ) -> None:
+    monkeypatch.setattr(schema, "COMPILE_AFTER", 0)
+    nested = {"type": "object", "properties": {"x": {"type": "object", **keyword}}}
+    assert not compilable(nested)
+    schemas = Schemas({kind: __import__("json").dumps(nested).encode() for kind in DOCUMENTS})
+    assert schemas.accepts("release", {"x": {}}) is None  # jsonschema answers
+
+
+def test_the_sample_schemas_are_compiled() -> None:
+    for kind in DOCUMENTS:
+        source = (REPO / "schemas" / f"{kind}.schema.json").read_text()
+        assert compilable(__import__("json").loads(source)), kind
+
+
+# --- SSH signatures: the in-process Ed25519 path against ssh-keygen ------------------------
+
+def _keygen(directory: Path, name: str, kind: str = "ed25519") -> tuple[Path, str]:
+    target = directory / name
+    subprocess.run(["ssh-keygen", "-q", "-t", kind, "-N", "", "-C", f"{name}@example.com",
+                    "-f", str(target)], check=True)
+    return target, " ".join(target.with_suffix(".pub").read_text().split()[:2])
+
+
+def _sign(key: Path, payload: bytes, namespace: str = sshsig.NAMESPACE) -> str:
+    message = key.parent / "message"
+    message.write_bytes(payload)
+    message.with_suffix(".sig").unlink(missing_ok=True)
+    subprocess.run(["ssh-keygen", "-Y", "sign", "-q", "-n", namespace, "-f", str(key),
+                    str(message)], check=True)
+    return message.with_suffix(".sig").read_text()
+
+
+def _by_ssh_keygen(monkeypatch: pytest.MonkeyPatch, *args: Any) -> bool:
+    with monkeypatch.context() as patched:
+        patched.setattr(sshsig, "_ed25519_valid", lambda *_: False)
+        return sshsig.verify(*args)
+
+
+def test_in_process_verification_agrees_with_ssh_keygen(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    alice, alice_pub = _keygen(tmp_path, "alice")
+    mallory, mallory_pub = _keygen(tmp_path, "mallory")
+    ecdsa, ecdsa_pub = _keygen(tmp_path, "erin", "ecdsa")
+    payload = b'{"by":"alice","digest":"sha256:00"}'
+    good = _sign(alice, payload)
+    spaced = good.replace("\n", "\n ", 1)  # armor ssh-keygen may read, the fast path does not
+    cases = {
+        "valid": (payload, good, [alice_pub], True),
+        "valid, second key listed": (payload, good, [mallory_pub, alice_pub], True),
+        "another person's key": (payload, _sign(mallory, payload), [alice_pub], False),
+        "not the signed payload": (payload + b" ", good, [alice_pub], False),
+        "a git commit signature": (payload, _sign(alice, payload, "git"), [alice_pub], False),
+        "not a signature": (payload, "-----BEGIN SSH SIGNATURE-----\nAAAA\n"
+                            "-----END SSH SIGNATURE-----\n", [alice_pub], False),
+        "ecdsa (ssh-keygen's)": (payload, _sign(ecdsa, payload), [ecdsa_pub], True),
+        "other armor": (payload, spaced, [alice_pub], None),
+    }
+    for name, (signed, signature, allowed, expected) in cases.items():
+        slow = _by_ssh_keygen(monkeypatch, signed, signature, "alice@example.com", allowed)
+        fast = sshsig.verify(signed, signature, "alice@example.com", allowed)
+        assert fast == slow, name
+        assert expected is None or fast is expected, name
+    assert sshsig._ed25519_valid(payload, good, [alice_pub])  # the fast path was taken
+    assert not sshsig._ed25519_valid(payload, _sign(ecdsa, payload), [ecdsa_pub])
+
+
+def test_a_flipped_bit_anywhere_in_a_signature_is_refused(tmp_path: Path) -> None:
+    alice, alice_pub = _keygen(tmp_path, "alice")
+    payload = b"payload"
+    blob = sshsig._dearmor(_sign(alice, payload))
+    assert blob is not None
+    for index in range(0, len(blob), 7):
+        changed = bytearray(blob)
+        changed[index] ^= 0x01
+        armored = "-----BEGIN SSH SIGNATURE-----\n" + \
+            __import__("base64").b64encode(bytes(changed)).decode() + \
+            "\n-----END SSH SIGNATURE-----\n"
+        assert not sshsig._ed25519_valid(payload, armored, [alice_pub]), index
+
+
+# --- the validate cache: same output, and a miss whenever an input changed ----------------
+
+def _validate(capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    code = main(["validate"])
+    return code, capsys.readouterr().out
+
+
+def _cached_value(root: Path) -> Any:
+    path = root / ".git" / resultcache.DIRECTORY / "validate.json"
+    return json.loads(path.read_text())["value"] if path.exists() else None
+
+
+@pytest.fixture
+def broken(ledger: GitLedger, monkeypatch: pytest.MonkeyPatch) -> GitLedger:
+    """The sample with two problems, and inputs old enough to be cached."""
+    monkeypatch.setattr(resultcache, "RACY_SECONDS", -3600.0)
+    text = ledger.read("releases/REL-2026-0004/release.yaml")
+    ledger.write("releases/REL-2026-0004/release.yaml", text.replace("risk: ", "risk: huge\nx: "))
+    return ledger
+
+
+def test_a_cached_run_prints_what_the_run_before_printed(broken: GitLedger,
+                                                         capsys: pytest.CaptureFixture[str],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    first = _validate(capsys)
+    assert first[0] == 1 and "OL101" in first[1]
+    assert _cached_value(broken.root) is not None
+    # A hit reads no record: with reading broken, the same problems still come back.
+    monkeypatch.setattr("opsledger.commands.validate._judge", lambda *_: pytest.fail("read"))
+    assert _validate(capsys) == first
+    assert main(["validate", "--format", "json"]) == 1
+    assert json.loads(capsys.readouterr().out)["problems"]
+
+
+def _edit(root: Path, path: str) -> None:
+    target = root / path
+    text = target.read_text()
+    stat = target.stat()
+    target.write_text(text.replace("Payments", "Paymentz", 1))  # same size
+    os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # and the old mtime
+
+
+CHANGES = {
+    "policy": lambda root: _edit(root, "opsledger.yaml"),
+    "schema": lambda root: (root / "schemas/release.schema.json").write_text(
+        (root / "schemas/release.schema.json").read_text().replace('"risk"', '"risk" ', 1)),
+    "record": lambda root: _edit(root, "releases/REL-2026-0004/release.yaml"),
+    "new directory": lambda root: (root / "incidents/INC-2026-0777").mkdir(),
+    "new sign-off": lambda root: shutil.copy(
+        next((root / "releases/REL-2026-0004/signoffs").iterdir()),
+        root / "releases/REL-2026-0004/signoffs/qa--mallory.yaml"),
+    "removed file": lambda root: (root / "incidents/INC-2026-0001/postmortem.md").unlink(),
+    "tool version": lambda root: setattr(opsledger, "__version__", "99.0"),
+}
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_any_changed_input_misses_the_cache(change: str, broken: GitLedger,
+                                            capsys: pytest.CaptureFixture[str],
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(opsledger, "__version__", opsledger.__version__)
+    _validate(capsys)
+    assert _cached_value(broken.root) is not None
+    CHANGES[change](broken.root)
+    judged: list[int] = []
+    real = validate_command._judge
+    monkeypatch.setattr(validate_command, "_judge", lambda *a: judged.append(1) or real(*a))
+    cached = _validate(capsys)
+    assert judged, f"a changed {change} was answered from the cache"
+    monkeypatch.setattr(resultcache, "ResultCache", _NoCache)
+    assert cached == _validate(capsys)  # and the new verdict is the uncached one
+
+
+class _NoCache(resultcache.ResultCache):
+    def __init__(self, root: Path) -> None:
+        self.directory = None
+
+
+def test_inputs_younger_than_the_racy_window_are_not_cached(ledger: GitLedger,
+                                                            capsys: pytest.CaptureFixture[str]
+                                                            ) -> None:
+    (ledger.root / "releases/REL-2026-0004/release.yaml").touch()
+    assert _validate(capsys)[0] == 0
+    assert _cached_value(ledger.root) is None

@@ -72,12 +72,15 @@ def services_exist(record: Record, ctx: Context) -> Iterator[Problem]:
 
 
 def roles_exist(record: Record, ctx: Context) -> Iterator[Problem]:
-    for index, assignment in enumerate(record.data.get("roles") or []):
-        role = assignment.get("role") if isinstance(assignment, dict) else None
-        if isinstance(role, str) and role not in ctx.policy.roles:
-            yield _problem(record, ("roles", index, "role"), "OL122",
-                           f"roles.{index}.role: unknown role {role!r}; roles are defined in "
-                           "opsledger.yaml")
+    drill = record.data["drill"] if isinstance(record.data.get("drill"), dict) else {}
+    for parent, items in ((("roles",), record.data.get("roles")),
+                          (("drill", "participants"), drill.get("participants"))):
+        for index, assignment in enumerate(items if isinstance(items, list) else []):
+            role = assignment.get("role") if isinstance(assignment, dict) else None
+            if isinstance(role, str) and role not in ctx.policy.roles:
+                key: Key = (*parent, index, "role")
+                yield _problem(record, key, "OL122", f"{_dotted(key)}: unknown role {role!r}; "
+                               "roles are defined in opsledger.yaml")
 
 
 LINK_FIELDS = {"related_releases": ("release", "OL123"),
@@ -169,6 +172,32 @@ def severity_roles_filled(record: Record, ctx: Context) -> Iterator[Problem]:
                            f"out of triage needs a {role}; add it to roles")
 
 
+def type_roles_filled(record: Record, ctx: Context) -> Iterator[Problem]:
+    """The response level by type: a data or security incident needs the roles its type
+    adds (legal counsel) as soon as it leaves triage, whatever its severity."""
+    data = record.data
+    if data.get("status") in lifecycle.INCIDENT_UNSTAFFED:
+        return
+    held = {r.get("role") for r in data.get("roles") or [] if isinstance(r, dict)}
+    for role in ctx.policy.type_roles(str(data.get("type"))):
+        if role not in held:
+            yield _problem(record, ("roles",), "OL141", f"roles: a {data.get('type')} incident "
+                           f"out of triage needs a {role} (incidents.types.{data.get('type')}"
+                           ".roles); add it to roles")
+
+
+def drill_scenario_known(record: Record, ctx: Context) -> Iterator[Problem]:
+    """A drill counts for the programme only under a scenario the programme names: a typo
+    would leave the scenario looking never rehearsed."""
+    drill = record.data.get("drill")
+    scenario = drill.get("scenario") if isinstance(drill, dict) else None
+    known = [target.scenario for target in ctx.policy.drill_programme()]
+    if isinstance(scenario, str) and scenario not in known:
+        yield _problem(record, ("drill", "scenario"), "OL142", f"drill.scenario: {scenario!r} "
+                       f"is not in the policy's drill programme (drills.programme: "
+                       f"{', '.join(known) or 'none'})")
+
+
 def action_item_ids_unique(record: Record, ctx: Context) -> Iterator[Problem]:
     seen: set[str] = set()
     for index, item in enumerate(record.data.get("action_items") or []):
@@ -202,7 +231,8 @@ COMMON: tuple[Rule, ...] = (id_matches_directory, people_exist, services_exist, 
 RULES: dict[str, tuple[Rule, ...]] = {
     "release": (*COMMON, release_times_ordered),
     "incident": (*COMMON, roles_exist, incident_times_ordered, severity_roles_filled,
-                 action_item_ids_unique, postmortem_done_when_closed),
+                 type_roles_filled, drill_scenario_known, action_item_ids_unique,
+                 postmortem_done_when_closed),
 }
 
 
@@ -224,6 +254,7 @@ def check_policy(policy: Policy) -> Iterator[Problem]:
                 yield policy.doc.problem(("services", index, "owners", j), "OL160",
                                          f"services.{index}.owners: unknown person {owner!r}")
     yield from _slot_roles_known(policy)
+    yield from _response_plan_known(policy)
     if not policy.data.get("trust_root"):
         yield policy.doc.problem((), "OL160", "trust_root: missing; name who approves a change "
                                  "to the trust root, e.g. `trust_root: [{role: admin, count: 2}]`")
@@ -245,6 +276,26 @@ def _slot_roles_known(policy: Policy) -> Iterator[Problem]:
         for key, value in walk(policy.data.get(top, {}), (top,)):
             if key and key[-1] == "role" and value not in policy.roles:
                 yield policy.doc.problem(key, "OL160", f"{_dotted(key)}: unknown role {value!r}")
+
+
+def _response_plan_known(policy: Policy) -> Iterator[Problem]:
+    """Roles the incident types add and name, and services the drill programme names."""
+    types = policy.data.get("incidents", {}).get("types", {})
+    for name, level in types.items():
+        for index, role in enumerate(level.get("roles", [])):
+            if role not in policy.roles:
+                yield policy.doc.problem(("incidents", "types", name, "roles", index), "OL160",
+                                         f"incidents.types.{name}.roles: unknown role {role!r}")
+    for role in policy.data.get("role_names", {}):
+        if role not in policy.roles:
+            yield policy.doc.problem(("role_names", role), "OL160",
+                                     f"role_names: unknown role {role!r}")
+    for index, target in enumerate(policy.data.get("drills", {}).get("programme", [])):
+        for j, service in enumerate(target.get("services", [])):
+            if service not in policy.services:
+                yield policy.doc.problem(("drills", "programme", index, "services", j),
+                                         "OL160", f"drills.programme.{index}.services: "
+                                         f"unknown service {service!r}")
 
 
 IDENTITIES = {"keys": "key", "email": "email", "github": "GitHub login",

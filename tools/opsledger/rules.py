@@ -15,6 +15,7 @@ from opsledger.fieldpath import get as _get
 from opsledger.ledger import Ledger, Record
 from opsledger.loader import Key, walk
 from opsledger.obligations import postmortem_of, postmortem_required
+from opsledger.planrules import drill_scenario_known, response_plan_known, type_roles_filled
 from opsledger.policy import Policy
 from opsledger.problems import Problem
 from opsledger.requirements import possible_slot_sets
@@ -172,32 +173,6 @@ def severity_roles_filled(record: Record, ctx: Context) -> Iterator[Problem]:
                            f"out of triage needs a {role}; add it to roles")
 
 
-def type_roles_filled(record: Record, ctx: Context) -> Iterator[Problem]:
-    """The response level by type: a data or security incident needs the roles its type
-    adds (legal counsel) as soon as it leaves triage, whatever its severity."""
-    data = record.data
-    if data.get("status") in lifecycle.INCIDENT_UNSTAFFED:
-        return
-    held = {r.get("role") for r in data.get("roles") or [] if isinstance(r, dict)}
-    for role in ctx.policy.type_roles(str(data.get("type"))):
-        if role not in held:
-            yield _problem(record, ("roles",), "OL141", f"roles: a {data.get('type')} incident "
-                           f"out of triage needs a {role} (incidents.types.{data.get('type')}"
-                           ".roles); add it to roles")
-
-
-def drill_scenario_known(record: Record, ctx: Context) -> Iterator[Problem]:
-    """A drill counts for the programme only under a scenario the programme names: a typo
-    would leave the scenario looking never rehearsed."""
-    drill = record.data.get("drill")
-    scenario = drill.get("scenario") if isinstance(drill, dict) else None
-    known = [target.scenario for target in ctx.policy.drill_programme()]
-    if isinstance(scenario, str) and scenario not in known:
-        yield _problem(record, ("drill", "scenario"), "OL142", f"drill.scenario: {scenario!r} "
-                       f"is not in the policy's drill programme (drills.programme: "
-                       f"{', '.join(known) or 'none'})")
-
-
 def action_item_ids_unique(record: Record, ctx: Context) -> Iterator[Problem]:
     seen: set[str] = set()
     for index, item in enumerate(record.data.get("action_items") or []):
@@ -254,7 +229,7 @@ def check_policy(policy: Policy) -> Iterator[Problem]:
                 yield policy.doc.problem(("services", index, "owners", j), "OL160",
                                          f"services.{index}.owners: unknown person {owner!r}")
     yield from _slot_roles_known(policy)
-    yield from _response_plan_known(policy)
+    yield from response_plan_known(policy)
     if not policy.data.get("trust_root"):
         yield policy.doc.problem((), "OL160", "trust_root: missing; name who approves a change "
                                  "to the trust root, e.g. `trust_root: [{role: admin, count: 2}]`")
@@ -276,26 +251,6 @@ def _slot_roles_known(policy: Policy) -> Iterator[Problem]:
         for key, value in walk(policy.data.get(top, {}), (top,)):
             if key and key[-1] == "role" and value not in policy.roles:
                 yield policy.doc.problem(key, "OL160", f"{_dotted(key)}: unknown role {value!r}")
-
-
-def _response_plan_known(policy: Policy) -> Iterator[Problem]:
-    """Roles the incident types add and name, and services the drill programme names."""
-    types = policy.data.get("incidents", {}).get("types", {})
-    for name, level in types.items():
-        for index, role in enumerate(level.get("roles", [])):
-            if role not in policy.roles:
-                yield policy.doc.problem(("incidents", "types", name, "roles", index), "OL160",
-                                         f"incidents.types.{name}.roles: unknown role {role!r}")
-    for role in policy.data.get("role_names", {}):
-        if role not in policy.roles:
-            yield policy.doc.problem(("role_names", role), "OL160",
-                                     f"role_names: unknown role {role!r}")
-    for index, target in enumerate(policy.data.get("drills", {}).get("programme", [])):
-        for j, service in enumerate(target.get("services", [])):
-            if service not in policy.services:
-                yield policy.doc.problem(("drills", "programme", index, "services", j),
-                                         "OL160", f"drills.programme.{index}.services: "
-                                         f"unknown service {service!r}")
 
 
 IDENTITIES = {"keys": "key", "email": "email", "github": "GitHub login",

@@ -27,6 +27,7 @@ def test_incident_page_shows_the_response_level_and_checklist(built: Path) -> No
     assert 'class="ol-badge ol-notify-late">late<' in source
     assert 'class="ol-badge ol-notify-missing">missing<' in source
     assert "Legal counsel 2026-11-23 11:10 +00:00 2026-11-23 11:35 +00:00 late 25 min" in text
+    assert "notification \u2192 legal_counsel (phone) Legal counsel briefed" in text  # timeline
 
 
 def test_a_role_nobody_filled_is_flagged(tmp_path: Path) -> None:

@@ -78,6 +78,8 @@ def overdue(ledger: Ledger, policy: Policy, clock: datetime) -> Iterator[str]:
 
 
 def _told(record: Record, policy: Policy, clock: datetime) -> Iterator[str]:
+    if lifecycle.terminal("incident", record.data.get("status")):
+        return  # closing settled every notification (made or waived); nothing is owed after
     for owed in notifications.checklist(record, policy):
         if owed.state(clock) == "missing" and owed.deadline is not None:
             yield (f"{record.id}: notification to {owed.to} owed by "

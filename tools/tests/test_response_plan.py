@@ -204,3 +204,16 @@ def test_drills_and_their_notifications_owe_nothing(ledger: GitLedger,
     """INC-2026-0007 rehearses a data exposure without telling a real regulator."""
     assert main(["show", "INC-2026-0007", "--now", NOW]) == 0
     assert "notifications:" not in capsys.readouterr().out
+
+
+def test_due_leaves_closed_incidents_alone(ledger: GitLedger,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """Closing settles every notification; one closed before the policy asked for it (a record
+    at rest) is history, not a debt."""
+    ledger.write(NEW, _data_incident("resolved", "SEV3", STAFFED))
+    _, out = _due(capsys)
+    assert "INC-2026-0009: notification to regulator owed by 2026-11-23T10:00:00+00:00 not " \
+        "made" in out
+    ledger.write(NEW, _data_incident("closed", "SEV3", STAFFED))
+    _, out = _due(capsys)
+    assert "INC-2026-0009" not in out

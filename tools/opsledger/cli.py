@@ -65,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("show", help="state, next states and sign-offs of one record")
     p.add_argument("record_id", metavar="ID")
+    p.add_argument("--now", metavar="TIME", help="judge deadlines at this time (default: now)")
 
     p = sub.add_parser("digest", help="the digest a sign-off must carry")
     p.add_argument("record_id", metavar="ID")
@@ -110,6 +111,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--at", metavar="TIME")
     p.add_argument("--as", dest="person", metavar="PERSON")
     p.add_argument("--important", action="store_true")
+    p.add_argument("--to", metavar="WHO", help="with --type notification: who was told "
+                   "(e.g. legal_counsel, management, regulator)")
+    p.add_argument("--via", metavar="HOW", help="with --type notification: how (phone, "
+                   "e-mail, ...)")
 
     p = sub.add_parser("metrics", help="MTTx by severity and period, DORA four keys")
     p.add_argument("--format", choices=("text", "json"), default="text")
@@ -172,7 +177,7 @@ def _run(args: argparse.Namespace) -> Outcome:
             return renumber.run(old=a.old, new=a.new, base=a.base)
         case "show":
             from opsledger.commands import show
-            return show.run(record_id=a.record_id)
+            return show.run(record_id=a.record_id, now=a.now)
         case "digest":
             from opsledger.commands import digest
             return digest.run(record_id=a.record_id, explain=a.explain, gate=a.gate)
@@ -191,7 +196,8 @@ def _run(args: argparse.Namespace) -> Outcome:
         case "log":
             from opsledger.commands import log
             return log.run(record_id=a.record_id, text=a.text, event_type=a.event_type,
-                           at=a.at, person=a.person, important=a.important)
+                           at=a.at, person=a.person, important=a.important, to=a.to,
+                           via=a.via)
         case "metrics":
             from opsledger.commands import metrics
             return metrics.run(format=a.format)

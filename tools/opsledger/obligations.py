@@ -1,5 +1,6 @@
-"""What a record owes and when it is overdue: postmortems, action items, approvals. One
-answer for the close gate, `opsledger due`, the postmortems page and the action-item board."""
+"""What a record owes and when it is overdue: postmortems, action items, approvals,
+notifications, stakeholder updates and drills. One answer for the close gate, `opsledger
+due`, the postmortems page and the action-item board."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from opsledger import lifecycle, timefmt
+from opsledger import drills, lifecycle, notifications, timefmt
 from opsledger.ledger import Ledger, Record
 from opsledger.policy import Policy
 
@@ -70,8 +71,39 @@ def overdue(ledger: Ledger, policy: Policy, clock: datetime) -> Iterator[str]:
     for record in sorted(ledger.records.values(), key=lambda r: r.id):
         if record.kind == "incident":
             yield from _incident(record, policy, clock.date())
+            yield from _told(record, policy, clock)
         else:
             yield from _release(record, clock)
+    yield from _drills(ledger, policy, clock.date())
+
+
+def _told(record: Record, policy: Policy, clock: datetime) -> Iterator[str]:
+    if lifecycle.terminal("incident", record.data.get("status")):
+        return  # closing settled every notification (made or waived); nothing is owed after
+    for owed in notifications.checklist(record, policy):
+        if owed.state(clock) == "missing" and owed.deadline is not None:
+            yield (f"{record.id}: notification to {owed.to} owed by "
+                   f"{timefmt.format_time(owed.deadline)} not made "
+                   f"({notifications.duration(clock - owed.deadline)} late); "
+                   f"opsledger log {record.id} TEXT --type notification --to {owed.to}")
+    due = notifications.update_due(record, policy)
+    last = notifications.last_update(record)
+    if due is not None and last is not None and due < clock:
+        severity = str(record.data.get("severity"))
+        yield (f"{record.id}: stakeholder update overdue since {timefmt.format_time(due)} "
+               f"(last update {notifications.duration(clock - last)} ago; {severity} updates "
+               f"every {policy.severity(severity).get('update_minutes')} min)")
+
+
+def _drills(ledger: Ledger, policy: Policy, today: date) -> Iterator[str]:
+    for row in drills.programme(ledger, policy):
+        if not row.overdue(today):
+            continue
+        who = f" for {row.service}" if row.service else ""
+        last = f"last {row.last.record} on {row.last.day}, due {row.next_due}" if row.last \
+            else "never rehearsed"
+        yield (f"drill {row.target.scenario}{who}: overdue ({last}; the programme asks for "
+               f"one every {row.target.every_days} days)")
 
 
 def _incident(record: Record, policy: Policy, today: date) -> Iterator[str]:

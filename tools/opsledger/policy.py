@@ -54,6 +54,28 @@ def _key(item: object) -> Key | None:
         return None
 
 
+@dataclass(frozen=True)
+class Notify:
+    """A notification an incident type owes: to whom, within how long of declaration, and
+    only when an impact flag is set (`when: personal_data`)."""
+
+    to: str
+    within_minutes: int
+    when: str | None = None
+
+
+@dataclass(frozen=True)
+class DrillTarget:
+    """A scenario of the drill programme: rehearsed every `every_days` by each service of
+    `tier` and each of `services` (neither: by any one service)."""
+
+    scenario: str
+    name: str
+    every_days: int
+    tier: int | None
+    services: tuple[str, ...]
+
+
 def _slots(items: list[dict[str, Any]] | None) -> list[Slot]:
     return [Slot(item["role"], int(item.get("count", 1))) for item in items or []]
 
@@ -112,6 +134,28 @@ class Policy:
 
     def severity(self, name: str) -> dict[str, Any]:
         return dict(self._incidents.get("severities", {}).get(name, {}))
+
+    def type_roles(self, incident_type: str) -> list[str]:
+        """The roles an incident type adds to its severity's (data and security: legal)."""
+        return list(self._type(incident_type).get("roles", []))
+
+    def type_notifications(self, incident_type: str) -> list[Notify]:
+        return [Notify(str(n["to"]), int(n["within_minutes"]), n.get("when"))
+                for n in self._type(incident_type).get("notify", [])]
+
+    def _type(self, incident_type: str) -> dict[str, Any]:
+        found = self._incidents.get("types", {}).get(incident_type)
+        return found if isinstance(found, dict) else {}
+
+    def role_name(self, role: str, language: str) -> str:
+        """The role's display name in the language, else in English, else its key."""
+        names = self.data.get("role_names", {}).get(role, {})
+        return str(names.get(language) or names.get("en") or role)
+
+    def drill_programme(self) -> list[DrillTarget]:
+        return [DrillTarget(str(d["scenario"]), str(d.get("name", d["scenario"])),
+                            int(d["every_days"]), d.get("tier"), tuple(d.get("services", [])))
+                for d in self.data.get("drills", {}).get("programme", [])]
 
     def gate(self, name: str) -> list[Slot]:
         """An incident gate's slots; a gate the policy leaves out needs the incident

@@ -50,9 +50,11 @@ def dump(yaml: YAML, data: Any) -> str:
     return out.getvalue()
 
 
-def add_event(doc: Any, at: str, kind: str, text: str, who: str, important: bool) -> None:
+def add_event(doc: Any, at: str, kind: str, text: str, who: str, important: bool,
+              extra: dict[str, str] | None = None) -> None:
     timeline = doc["timeline"]
     event = CommentedMap([("at", at), ("type", kind), ("text", text), ("by", who)])
+    event.update(extra or {})  # a notification's `to` and `via`
     if important:
         event["important"] = True
     if len(timeline) and getattr(timeline[-1], "fa", None) and timeline[-1].fa.flow_style():

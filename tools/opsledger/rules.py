@@ -15,6 +15,7 @@ from opsledger.fieldpath import get as _get
 from opsledger.ledger import Ledger, Record
 from opsledger.loader import Key, walk
 from opsledger.obligations import postmortem_of, postmortem_required
+from opsledger.planrules import drill_scenario_known, response_plan_known, type_roles_filled
 from opsledger.policy import Policy
 from opsledger.problems import Problem
 from opsledger.requirements import possible_slot_sets
@@ -72,12 +73,15 @@ def services_exist(record: Record, ctx: Context) -> Iterator[Problem]:
 
 
 def roles_exist(record: Record, ctx: Context) -> Iterator[Problem]:
-    for index, assignment in enumerate(record.data.get("roles") or []):
-        role = assignment.get("role") if isinstance(assignment, dict) else None
-        if isinstance(role, str) and role not in ctx.policy.roles:
-            yield _problem(record, ("roles", index, "role"), "OL122",
-                           f"roles.{index}.role: unknown role {role!r}; roles are defined in "
-                           "opsledger.yaml")
+    drill = record.data["drill"] if isinstance(record.data.get("drill"), dict) else {}
+    for parent, items in ((("roles",), record.data.get("roles")),
+                          (("drill", "participants"), drill.get("participants"))):
+        for index, assignment in enumerate(items if isinstance(items, list) else []):
+            role = assignment.get("role") if isinstance(assignment, dict) else None
+            if isinstance(role, str) and role not in ctx.policy.roles:
+                key: Key = (*parent, index, "role")
+                yield _problem(record, key, "OL122", f"{_dotted(key)}: unknown role {role!r}; "
+                               "roles are defined in opsledger.yaml")
 
 
 LINK_FIELDS = {"related_releases": ("release", "OL123"),
@@ -202,7 +206,8 @@ COMMON: tuple[Rule, ...] = (id_matches_directory, people_exist, services_exist, 
 RULES: dict[str, tuple[Rule, ...]] = {
     "release": (*COMMON, release_times_ordered),
     "incident": (*COMMON, roles_exist, incident_times_ordered, severity_roles_filled,
-                 action_item_ids_unique, postmortem_done_when_closed),
+                 type_roles_filled, drill_scenario_known, action_item_ids_unique,
+                 postmortem_done_when_closed),
 }
 
 
@@ -224,6 +229,7 @@ def check_policy(policy: Policy) -> Iterator[Problem]:
                 yield policy.doc.problem(("services", index, "owners", j), "OL160",
                                          f"services.{index}.owners: unknown person {owner!r}")
     yield from _slot_roles_known(policy)
+    yield from response_plan_known(policy)
     if not policy.data.get("trust_root"):
         yield policy.doc.problem((), "OL160", "trust_root: missing; name who approves a change "
                                  "to the trust root, e.g. `trust_root: [{role: admin, count: 2}]`")

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from opsledger import lifecycle, placeholders, schedule, timefmt
+from opsledger import lifecycle, notifications, placeholders, schedule, timefmt
 from opsledger.approval import Evaluation, evaluate
 from opsledger.digest import digest
 from opsledger.ledger import Record
@@ -51,7 +51,7 @@ def check_change(change: Change, gates: bool = True) -> Iterator[Problem]:
         [_id_kept, _edge_allowed, _terminal_kept, _timeline_appended, _signoffs_kept,
          _timestamps_kept, _approved_frozen, _reopen_reasoned, _mode_kept, _severity_known,
          _postmortem_kept]
-    for check in [*checks, _window_and_freeze, _filled_in]:
+    for check in [*checks, _window_and_freeze, _filled_in, _notifications_settled]:
         yield from check(change)
     if gates:
         yield from _gates(change)
@@ -219,6 +219,19 @@ def _filled_in(change: Change) -> Iterator[Problem]:
         yield change.problem(("status",), "OL103", f"cannot leave draft while these fields "
                              f"hold the template's placeholder text: {', '.join(left)}; "
                              "write this release's own")
+
+
+def _notifications_settled(change: Change) -> Iterator[Problem]:
+    """Closing says what happened to every notification the plan owed: made, or waived with
+    a reason the close sign-off approves; silence is not an answer."""
+    if change.new.kind != "incident" or change.old_status == "closed" or \
+            not any(new == "closed" for _, new in _walk(change) or []):
+        return
+    for owed in notifications.outstanding(change.new, change.policy):
+        yield change.problem(("status",), "OL218", f"closing with the notification to "
+                             f"{owed.to} never made; make it (opsledger log ... --type "
+                             f"notification --to {owed.to}) or waive it in "
+                             "notifications_waived with a reason")
 
 
 def _started(change: Change) -> datetime | None:

@@ -89,10 +89,10 @@ def test_pages_load_offline_without_errors(built: Path, watched: Watched, page: 
 def test_filter_and_sort_the_incident_index(built: Path, watched: Watched) -> None:
     watched.open(built / "incidents" / "index.html", "incidents")
     rows = watched.page.locator("#incidents tbody tr")
-    assert rows.count() == 5
+    assert rows.count() == 7
     watched.page.select_option('select[data-ol-key="severity"]', "SEV2")
     visible = [r for r in rows.all() if r.is_visible()]
-    assert sorted(r.get_attribute("data-severity") for r in visible) == ["SEV2", "SEV2"]
+    assert sorted(r.get_attribute("data-severity") for r in visible) == ["SEV2"] * 4
     watched.page.select_option('select[data-ol-key="severity"]', "")
     watched.page.click("#incidents thead th >> nth=0")  # ID ascending
     assert rows.first.inner_text().startswith("INC-2026-0001")

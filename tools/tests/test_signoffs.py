@@ -322,7 +322,7 @@ def test_decisions_numbered_without_gaps(ledger: GitLedger,
         "(found [1, 3])\n"
         # the copy also claims decision 1 in its signed content: it counts for nothing
         f"{signoffs}/qa--carol--3.yaml:1:9: error OL150: sign-off its record/role/by/seq must be "
-        "REL-2026-0004/qa/carol/3, as its file name says\n15 records: 2 problems\n")
+        "REL-2026-0004/qa/carol/3, as its file name says\n17 records: 2 problems\n")
 
 
 def test_audit_verifies_review_sign_offs_with_the_merged_pulls_reviews(

@@ -19,7 +19,7 @@ GOLDEN = Path(__file__).parent / "golden"
 
 
 def test_every_record_has_a_page_out_of_the_navigation(built: Path) -> None:
-    for folder, prefix, count in (("incidents", "INC", 5), ("releases", "REL", 10)):
+    for folder, prefix, count in (("incidents", "INC", 7), ("releases", "REL", 10)):
         pages = sorted(p.name for p in (built / folder).glob(f"{prefix}-*.html"))
         assert len(pages) == count, pages
     home = (built / "index.html").read_text()
@@ -72,7 +72,7 @@ def test_release_page_and_matrix(built: Path) -> None:
 
 def test_indexes_calendar_board_metrics(built: Path) -> None:
     incidents = (built / "incidents" / "index.html").read_text()
-    assert incidents.count('<tr data-severity=') == 5
+    assert incidents.count('<tr data-severity=') == 7
     assert 'data-ol-key="severity"' in incidents and 'data-mode="drill"' in incidents
     calendar = (built / "releases" / "calendar.html").read_text()
     assert 'id="week-2026-12-07"' in calendar and "REL-2026-0004" in calendar
@@ -91,7 +91,7 @@ def test_indexes_calendar_board_metrics(built: Path) -> None:
 def test_export(built: Path) -> None:
     incidents = json.loads((built / "api" / "incidents.json").read_text())
     releases = json.loads((built / "api" / "releases.json").read_text())
-    assert sorted(i["id"] for i in incidents) == [f"INC-2026-000{n}" for n in range(1, 6)]
+    assert sorted(i["id"] for i in incidents) == [f"INC-2026-000{n}" for n in range(1, 8)]
     assert len(releases) == 10
     rel4 = next(r for r in releases if r["id"] == "REL-2026-0004")
     assert {s["state"] for s in rel4["signoffs"]} == {"valid"}
@@ -129,7 +129,8 @@ def fixed_site() -> SiteBuild:
 @pytest.mark.parametrize("src", ["incidents/INC-2026-0001.md", "releases/REL-2026-0004.md",
                                  "incidents/index.md", "releases/calendar.md",
                                  "action-items.md", "metrics.md", "releases/index.md",
-                                 "postmortems.md", "index.md"])
+                                 "postmortems.md", "index.md", "incidents/INC-2026-0006.md",
+                                 "drills.md"])
 def test_golden_pages(fixed_site: SiteBuild, src: str) -> None:
     link = linker(src.replace(".md", ".html"), False)
     home = fixed_site.home

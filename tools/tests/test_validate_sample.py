@@ -10,7 +10,7 @@ from opsledger.cli import main
 
 def test_sample_ledger_is_clean(ledger: GitLedger, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate"]) == 0
-    assert capsys.readouterr().out.strip() == "15 records: no problems"
+    assert capsys.readouterr().out.strip() == "17 records: no problems"
 
 
 def test_validate_one_path(ledger: GitLedger, capsys: pytest.CaptureFixture[str]) -> None:
@@ -131,7 +131,7 @@ def test_record_directory_without_its_record_file(ledger: GitLedger,
     assert capsys.readouterr().out == (
         "incidents/INC-2026-0009: error OL023: missing incident.yaml\n"
         "releases/REL-2026-0011: error OL023: missing release.yaml\n"
-        "17 records: 2 problems\n")
+        "19 records: 2 problems\n")
 
 
 def test_signoff_that_disagrees_with_its_file_name(ledger: GitLedger,
@@ -143,7 +143,7 @@ def test_signoff_that_disagrees_with_its_file_name(ledger: GitLedger,
     assert capsys.readouterr().out == (
         f"{signoffs}/dev_lead--bob.yaml:1:9: error OL150: sign-off its record/role/by/seq must "
         "be REL-2026-0005/dev_lead/bob/1, as its file name says\n"
-        "15 records: 1 problem\n")
+        "17 records: 1 problem\n")
 
 
 def test_policy_problems(ledger: GitLedger, capsys: pytest.CaptureFixture[str]) -> None:
@@ -152,8 +152,8 @@ def test_policy_problems(ledger: GitLedger, capsys: pytest.CaptureFixture[str]) 
     ledger.edit("opsledger.yaml", "require: [{role: dba}]", "require: [{role: dbadmin}]")
     assert main(["validate"]) == 1
     assert capsys.readouterr().out == (
-        "opsledger.yaml:19:21: error OL160: roles.qa: unknown person 'zoe'\n"
-        "opsledger.yaml:39:24: error OL160: releases.rules.0.require.0.role: unknown role "
+        "opsledger.yaml:20:21: error OL160: roles.qa: unknown person 'zoe'\n"
+        "opsledger.yaml:42:24: error OL160: releases.rules.0.require.0.role: unknown role "
         "'dbadmin'\n"
-        "opsledger.yaml:98:61: error OL160: services.4.owners: unknown person 'ivo'\n"
-        "15 records: 3 problems\n")
+        "opsledger.yaml:129:61: error OL160: services.4.owners: unknown person 'ivo'\n"
+        "17 records: 3 problems\n")

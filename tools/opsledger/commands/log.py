@@ -6,13 +6,14 @@ import dataclasses
 import difflib
 
 from opsledger import recordedit
-from opsledger.problems import Outcome, Problem
+from opsledger.problems import FatalError, Outcome, Problem
 from opsledger.reporters import FORMATS
 from opsledger.workspace import Workspace
 
 
 def run(*, record_id: str, text: str, event_type: str, at: str | None, person: str | None,
-        important: bool) -> Outcome:
+        important: bool, to: str | None = None, via: str | None = None) -> Outcome:
+    extra = _notification(event_type, to, via)
     workspace = Workspace.open(now=at, person=person, now_flag="--at")
     record = workspace.record(record_id)
     who = workspace.person()
@@ -20,7 +21,7 @@ def run(*, record_id: str, text: str, event_type: str, at: str | None, person: s
     yaml = recordedit.yaml_for(source)
     doc = yaml.load(source)
     stamp = recordedit.stamp_for(workspace, at)
-    recordedit.add_event(doc, stamp, event_type, text, who, important)
+    recordedit.add_event(doc, stamp, event_type, text, who, important, extra)
     proposed = recordedit.dump(yaml, doc)
     _, problems = recordedit.write_checked(workspace, record, proposed, workspace.clock)
     if problems:
@@ -44,3 +45,12 @@ def _in_file_on_disk(problem: Problem, source: str, proposed: str) -> Problem:
             return dataclasses.replace(problem, line=None, col=None,
                                        message=f"the new event: {problem.message}")
     return problem
+
+
+def _notification(event_type: str, to: str | None, via: str | None) -> dict[str, str]:
+    """A notification names who was told; only a notification does."""
+    if event_type == "notification" and not to:
+        raise FatalError("--type notification needs --to WHO (e.g. --to legal_counsel)")
+    if event_type != "notification" and (to or via):
+        raise FatalError("--to and --via go with --type notification")
+    return {key: value for key, value in (("to", to), ("via", via)) if value}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from opsledger import lifecycle
+from datetime import datetime
+
+from opsledger import lifecycle, notifications, timefmt
 from opsledger.approval import evaluate, fillable
 from opsledger.ledger import Record
 from opsledger.policy import Policy
@@ -12,8 +14,8 @@ from opsledger.signoffs import Verifier, judge_all, latest
 from opsledger.workspace import Workspace
 
 
-def run(*, record_id: str) -> Outcome:
-    workspace = Workspace.open()
+def run(*, record_id: str, now: str | None = None) -> Outcome:
+    workspace = Workspace.open(now=now)
     record = workspace.record(record_id)
     data = record.data
     lines = [f"{record.id}  {data.get('title', '')}",
@@ -22,10 +24,36 @@ def run(*, record_id: str) -> Outcome:
         lines.append(f"  system: {data.get('system')} {data.get('version')}   risk: "
                      f"{data.get('risk')}   change type: {data.get('change_type')}")
     else:
-        lines.append(f"  severity: {data.get('severity')}   mode: {data.get('mode')}")
+        lines.append(f"  severity: {data.get('severity')}   type: {data.get('type')}   "
+                     f"mode: {data.get('mode')}")
+        lines += _notifications(record, workspace.policy, workspace.clock)
     lines += _next(record)
     lines += _signoffs(record, workspace.policy, workspace.verifier())
     return Outcome("\n".join(lines))
+
+
+def _notifications(record: Record, policy: Policy, clock: datetime) -> list[str]:
+    """The checklist of what the type owes: owed by, done at, late by."""
+    owed = notifications.checklist(record, policy)
+    if not owed:
+        return []
+    lines = ["  notifications:"]
+    for item in owed:
+        by = timefmt.format_time(item.deadline) if item.deadline else "?"
+        detail = f"done {timefmt.format_time(item.done_at)}" if item.done_at else \
+            f"waived: {item.waived}" if item.waived is not None else "not made"
+        lines.append(f"    {item.to}: owed by {by}, {detail} [{_state(item, clock)}]")
+    return lines
+
+
+def _state(item: notifications.Notification, clock: datetime) -> str:
+    state = item.state(clock)
+    late = item.late_by()
+    if late is not None:
+        return f"late by {notifications.duration(late)}"
+    if state == "missing" and item.deadline is not None:
+        return f"missing, {notifications.duration(clock - item.deadline)} past the deadline"
+    return state
 
 
 def _next(record: Record) -> list[str]:

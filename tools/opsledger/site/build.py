@@ -32,6 +32,7 @@ from opsledger.site.labels import catalog
 from opsledger.site.render import Linker, render
 from opsledger.site.views import export, indexes
 from opsledger.site.views.base import Site
+from opsledger.site.views.drills import programme
 from opsledger.site.views.home import home
 from opsledger.site.views.incident import incident_page
 from opsledger.site.views.metrics import metrics
@@ -168,6 +169,8 @@ def _index_pages(out: SiteBuild, site: Site) -> None:
         _page(out, site, src, site.labels[label], template, partial(view, site))
     _page(out, site, "metrics.md", site.labels["metrics"], "metrics.html",
           partial(metrics, site, numbers))
+    _page(out, site, "drills.md", site.labels["drill_programme"], "drills.html",
+          partial(programme, site))
     front = home(site, numbers["dora"])
     out.home = lambda link: render("home.html", site.labels, link, front)
     for kind, name in export.FILES.items():

@@ -56,6 +56,23 @@ EN = {
     "slo_breached": "SLO breached", "data_loss": "Data loss", "regions": "Regions",
     "revenue_impact": "Revenue impact", "no_history": "No git history available.",
     "duplicate_of": "Duplicate of", "freeze_badge": "Freeze",
+    "language": "en", "response_level": "Response level", "plan_roles": "Roles the plan asks for",
+    "filled_by": "Filled by", "notifications": "Notifications", "notify_to": "To",
+    "owed_by": "Owed by", "done_at": "Done at", "late_by": "Late by", "objective_met": "Met",
+    "met": "met",
+    "late": "late", "pending": "pending", "waived": "waived",
+    "drill_programme": "Drill programme", "drill_cycle": "The drill cycle",
+    "drill_cycle_note": "Each drill record holds its objectives, scenario, who took part in "
+                        "which role, the evaluation; improvements are action items.",
+    "cycle_objective": "Set the objective", "cycle_scenario": "Build the scenario",
+    "cycle_run": "Run it", "cycle_record": "Record what each role did",
+    "cycle_evaluate": "Evaluate against the objective", "cycle_improve": "Plan the improvement",
+    "scenario": "Scenario", "every_days": "Every (days)", "last_drill": "Last drill",
+    "objectives_met": "Objectives met", "next_due": "Next due", "now": "now",
+    "never": "never", "any_service": "any service", "drills_run": "Drills run",
+    "not_all_met": "not all met", "drill_record": "Drill", "announced": "Announced",
+    "objective": "Objective", "target": "Target", "did": "What they did",
+    "evaluation": "Evaluation",
 }
 
 ZH = {
@@ -104,6 +121,20 @@ ZH = {
     "by_month": "按发现月份的中位分钟数", "customers_affected": "受影响客户",
     "slo_breached": "违反 SLO", "data_loss": "数据丢失", "regions": "地区",
     "revenue_impact": "收入影响", "no_history": "没有可用的 git 历史。", "duplicate_of": "重复于", "freeze_badge": "封版",
+    "language": "zh", "response_level": "响应级别", "plan_roles": "预案要求的角色",
+    "filled_by": "担任人", "notifications": "通报", "notify_to": "通报对象",
+    "owed_by": "截止时间", "done_at": "通报时间", "late_by": "迟了", "met": "按时",
+    "objective_met": "达成",
+    "late": "迟报", "pending": "待通报", "waived": "已豁免",
+    "drill_programme": "演练计划", "drill_cycle": "演练循环",
+    "drill_cycle_note": "每次演练记录目标、场景、各角色的参与及所做的事和评估；改进措施记为改进项。",
+    "cycle_objective": "设定目标", "cycle_scenario": "构建场景", "cycle_run": "实施演练",
+    "cycle_record": "记录各角色的行动", "cycle_evaluate": "对照目标评估",
+    "cycle_improve": "制定改进计划", "scenario": "场景", "every_days": "周期（天）",
+    "last_drill": "上次演练", "objectives_met": "达成目标", "next_due": "下次截止",
+    "now": "现在", "never": "从未", "any_service": "任一服务", "drills_run": "已实施的演练",
+    "not_all_met": "未全部达成", "drill_record": "演练", "announced": "事先通知",
+    "objective": "目标", "target": "指标", "did": "所做的事", "evaluation": "评估",
 }
 
 # Lifecycle states, risks and decisions as badges show them; English shows the value itself.

@@ -95,6 +95,7 @@ class Event:
     by: str
     important: bool
     highlight: bool
+    to: str = ""     # a notification's recipient and channel: "legal_counsel (phone)"
 
 
 @dataclass(frozen=True)
@@ -185,7 +186,8 @@ def related(site: Site, record: Record, fields: tuple[str, ...]) -> tuple[Relate
 def timeline(record: Record) -> tuple[Event, ...]:
     return tuple(Event(when(e.get("at")), text(e.get("type")), text(e.get("text")),
                        text(e.get("by")), bool(e.get("important")),
-                       bool(e.get("important")) or e.get("type") in MARKED_EVENTS)
+                       bool(e.get("important")) or e.get("type") in MARKED_EVENTS,
+                       text(e.get("to")) + (f" ({text(e.get('via'))})" if e.get("via") else ""))
                  for e in dicts(record.data.get("timeline")))
 
 

@@ -28,6 +28,8 @@ from opsledger.site.views.base import (
     timeline,
     when,
 )
+from opsledger.site.views.drills import DrillSection, drill_section
+from opsledger.site.views.response import Response, response
 from opsledger.site.views.signoffs import Matrix, SignoffRow, matrix, signoff_rows
 
 IMPACT_FACTS = ("customers_affected", "slo_breached", "data_loss", "revenue_impact")
@@ -94,6 +96,8 @@ class IncidentPage:
     summary: str                 # Markdown
     durations: tuple[Fact, ...]
     duplicate_of: str
+    response: Response           # the plan's response level, roles asked for, notifications
+    drill: DrillSection | None   # a drill's objectives, participants and evaluation
     roles: tuple[Role, ...]
     timeline: tuple[Event, ...]
     impact_summary: str          # Markdown
@@ -152,6 +156,7 @@ def incident_page(site: Site, record: Record) -> IncidentPage:
         durations=tuple(Fact(site.labels[name], human(minutes))
                         for name, minutes in span_minutes(stamps).items() if human(minutes)),
         duplicate_of=text(data.get("duplicate_of")),
+        response=response(site, record), drill=drill_section(site, record),
         roles=tuple(Role(text(r.get("role")), text(r.get("person")), when(r.get("assumed_at")))
                     for r in dicts(data.get("roles"))),
         timeline=timeline(record), impact_summary=text(impact.get("summary")),

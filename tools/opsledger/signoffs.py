@@ -66,7 +66,7 @@ class Verifier:
     # A dated (retired or compromised) key verifies only sign-offs merged before its date;
     # one the pull request adds, or not committed yet, is judged as signed `now`.
     merged_at: MergedAt | None = None
-    now: datetime = field(default_factory=timefmt.now_utc)
+    now: datetime = field(default_factory=lambda: timefmt.now_utc())
     _cache: dict[str, bool] = field(default_factory=dict)
     _used: dict[object, str] = field(default_factory=dict)  # review id -> what it proved
 

@@ -170,3 +170,25 @@ def test_a_role_given_up_does_not_undo_merged_signoffs(
     code, out = run_check(capsys, base)
     assert code == 1
     line_with(out, "qa--carol--2.yaml", "OL151", "does not hold the role qa")
+
+
+def test_a_cached_validate_expires_when_a_retirement_comes_due(
+        ledger: GitLedger, carol_keys: dict[str, Path], monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import time as clock
+
+    from opsledger import timefmt
+    from opsledger.commands import validate
+
+    rotate(ledger, carol_keys, "2030-01-01T00:00:00Z")  # announced, not yet due
+    # An uncommitted revoke made with the old key: valid until the retirement comes.
+    assert revoke(carol_keys["old"], "2026-11-26T10:00:00Z") == 0
+    later = timefmt.parse("2030-01-02T00:00:00Z")
+    for _ in range(2):
+        clock.sleep(2.1)  # older than the cache's racy window, so the result is stored
+        assert main(["validate"]) == 0, capsys.readouterr().out
+        capsys.readouterr()
+    monkeypatch.setattr(timefmt, "now_utc", lambda: later)
+    monkeypatch.setattr(validate.time, "time", lambda: later.timestamp())
+    assert main(["validate"]) == 1
+    line_with(capsys.readouterr().out, "qa--carol--2.yaml", "OL301")

@@ -33,7 +33,7 @@ def run(*, paths: list[str], format: str) -> Outcome:
     key = fingerprint(root, only)
     stored = cache.get(CACHE_NAME, key.hexdigest())
     now = time.time()
-    if stored is not None and now < stored.get("until", math.inf):
+    if stored is not None and now < (stored.get("until") or math.inf):
         problems, checked = [Problem(**row) for row in stored["problems"]], stored["checked"]
     else:
         problems, checked, until = _judge(root, only)

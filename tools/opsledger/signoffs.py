@@ -52,6 +52,10 @@ def payload(data: dict[str, Any]) -> bytes:
 DigestAt = Callable[[str, Record, str], str | None]  # (commit, record, gate) -> digest
 
 
+def _now() -> datetime:
+    return timefmt.now_utc()  # looked up when called: a test's fixed clock applies
+
+
 @dataclass
 class Verifier:
     """Checks evidence. In a pull request (`added` given) a review sign-off the PR adds is
@@ -66,7 +70,7 @@ class Verifier:
     # A dated (retired or compromised) key verifies only sign-offs merged before its date;
     # one the pull request adds, or not committed yet, is judged as signed `now`.
     merged_at: MergedAt | None = None
-    now: datetime = field(default_factory=lambda: timefmt.now_utc())
+    now: datetime = field(default_factory=_now)
     _cache: dict[str, bool] = field(default_factory=dict)
     _used: dict[object, str] = field(default_factory=dict)  # review id -> what it proved
 

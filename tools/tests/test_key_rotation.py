@@ -189,6 +189,6 @@ def test_a_cached_validate_expires_when_a_retirement_comes_due(
         assert main(["validate"]) == 0, capsys.readouterr().out
         capsys.readouterr()
     monkeypatch.setattr(timefmt, "now_utc", lambda: later)
-    monkeypatch.setattr(validate.time, "time", lambda: later.timestamp())
+    monkeypatch.setattr(validate.time, "time", later.timestamp)
     assert main(["validate"]) == 1
     line_with(capsys.readouterr().out, "qa--carol--2.yaml", "OL301")

@@ -54,7 +54,7 @@ def test_git_history_names_each_commit(built: Path) -> None:
 def test_release_page_and_matrix(built: Path) -> None:
     page = (built / "releases" / "REL-2026-0005.html").read_text()
     matrix = page.split('id="signoff-matrix"')[1].split("</table>")[0]
-    for role in ("dev_lead", "qa", "ops", "security", "cab"):
+    for role in ("Development lead", "QA", "Operations", "Security", "Change advisory board"):
         assert f"<td>{role}</td>" in matrix
     assert "ol-sig-missing" in matrix and "eligible" in matrix
     # heidi executes it, so cab x2 can only come from grace, frank and ivan, who are also the
@@ -152,9 +152,10 @@ def test_chinese_labels(tmp_path: Path) -> None:
 
 
 def test_every_label_is_translated() -> None:
-    from opsledger.site.labels import EN, ZH
+    from opsledger.site.labels import EN, WORDS_EN, WORDS_ZH, ZH
 
     assert set(EN) == set(ZH)
+    assert set(WORDS_EN) == set(WORDS_ZH)
 
 
 def test_symlink_under_site_fails_the_build(tmp_path: Path) -> None:

@@ -48,6 +48,7 @@ class Page:
     src: str                      # e.g. "incidents/INC-2026-0001.md"
     title: str                    # a validated id or a catalog label: safe anywhere
     html: Callable[[Linker], str]
+    titled: bool = False          # the HTML opens with its own <h1> (a record's title)
 
 
 @dataclass
@@ -91,6 +92,20 @@ def build_time() -> datetime:
     if epoch and epoch.isdigit():
         return datetime.fromtimestamp(int(epoch), UTC)
     return timefmt.now_utc()
+
+
+def build_stamp(root: Path, language: str | None) -> str:
+    """The footer line saying when and from which commit the site was built (HTML: only
+    digits, hex and a catalog label go in)."""
+    labels = catalog(language)
+    built = timefmt.format_time(build_time().replace(microsecond=0))
+    shown = f'<time datetime="{built}">{built[:16].replace("T", " ")} UTC</time>'
+    try:
+        commit = GitRepo(root).resolve("HEAD")
+    except FatalError:  # not a repository: the time alone
+        return f'<span class="ol-stamp">{labels["built"]} {shown}</span>'
+    return (f'<span class="ol-stamp">{labels["built"]} {shown} {labels["from_commit"]} '
+            f'<code>{commit[:12]}</code></span>')
 
 
 def linker(page_url: str, directory_urls: bool) -> Linker:
@@ -146,13 +161,14 @@ def _record_pages(out: SiteBuild, site: Site) -> None:
             continue  # never a path from an unvalidated name
         view = incident_page if record.kind == "incident" else release_page
         _page(out, site, f"{ids.page_path(record.id)}.md", record.id, f"{record.kind}.html",
-              partial(view, site, record))
+              partial(view, site, record), titled=True)
 
 
 def _page(out: SiteBuild, site: Site, src: str, title: str, template: str,
-          view: Callable[[], object]) -> None:
+          view: Callable[[], object], titled: bool = False) -> None:
     """A page whose view is computed when MkDocs asks for its HTML."""
-    out.pages[src] = Page(src, title, lambda link: render(template, site.labels, link, view()))
+    out.pages[src] = Page(src, title, lambda link: render(template, site.labels, link, view(),
+                                                          site.record_ids), titled)
 
 
 def _index_pages(out: SiteBuild, site: Site) -> None:
@@ -167,7 +183,7 @@ def _index_pages(out: SiteBuild, site: Site) -> None:
     _page(out, site, "metrics.md", site.labels["metrics"], "metrics.html",
           partial(metrics, site, numbers))
     front = home(site, numbers["dora"])
-    out.home = lambda link: render("home.html", site.labels, link, front)
+    out.home = lambda link: render("home.html", site.labels, link, front, site.record_ids)
     for kind, name in export.FILES.items():
         out.files[f"api/{name}.json"] = _json(export.records(site, kind))
     out.files["api/metrics.json"] = _json(numbers)

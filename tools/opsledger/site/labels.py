@@ -56,6 +56,7 @@ EN = {
     "slo_breached": "SLO breached", "data_loss": "Data loss", "regions": "Regions",
     "revenue_impact": "Revenue impact", "no_history": "No git history available.",
     "duplicate_of": "Duplicate of", "freeze_badge": "Freeze",
+    "built": "Built", "from_commit": "from commit",
 }
 
 ZH = {
@@ -104,6 +105,40 @@ ZH = {
     "by_month": "按发现月份的中位分钟数", "customers_affected": "受影响客户",
     "slo_breached": "违反 SLO", "data_loss": "数据丢失", "regions": "地区",
     "revenue_impact": "收入影响", "no_history": "没有可用的 git 历史。", "duplicate_of": "重复于", "freeze_badge": "封版",
+    "built": "构建于", "from_commit": "提交",
+}
+
+# Roles, timestamp fields, event types and decisions as words ("w." keys): records and the
+# policy hold them as keys (`incident_commander`, `status_change`, `detected_at`).
+WORDS_EN = {
+    "dev_lead": "Development lead", "qa": "QA", "ops": "Operations", "security": "Security",
+    "dba": "Database administrator", "cab": "Change advisory board",
+    "ops_manager": "Operations manager", "incident_commander": "Incident commander",
+    "comms_lead": "Communications lead", "service_owner": "Service owner", "admin": "Admin",
+    "impact_started_at": "Impact started", "detected_at": "Detected", "declared_at": "Declared",
+    "acknowledged_at": "Acknowledged", "mitigated_at": "Mitigated", "resolved_at": "Resolved",
+    "closed_at": "Closed", "action": "Action", "communication": "Communication",
+    "created": "Created", "declared": "Declared", "deploy_step": "Deploy step",
+    "detection": "Detection", "mitigation": "Mitigation", "note": "Note",
+    "postmortem": "Postmortem", "resolution": "Resolution", "role_change": "Role change",
+    "rollback": "Rollback", "status_change": "Status change", "verification": "Verification",
+    "reopen": "Reopened", "approve": "approve", "reject": "reject", "revoke": "revoke",
+    "cancel": "cancel", "standard": "standard", "normal": "normal", "emergency": "emergency",
+}
+
+WORDS_ZH = {
+    "dev_lead": "开发负责人", "qa": "测试", "ops": "运维", "security": "安全",
+    "dba": "数据库管理员", "cab": "变更评审委员会", "ops_manager": "运维经理",
+    "incident_commander": "事件指挥官", "comms_lead": "沟通负责人", "service_owner": "服务负责人",
+    "admin": "管理员", "impact_started_at": "影响开始", "detected_at": "发现",
+    "declared_at": "宣布", "acknowledged_at": "确认", "mitigated_at": "缓解",
+    "resolved_at": "解决", "closed_at": "关闭", "action": "处置", "communication": "沟通",
+    "created": "创建", "declared": "宣布", "deploy_step": "部署步骤", "detection": "发现",
+    "mitigation": "缓解", "note": "备注", "postmortem": "复盘", "resolution": "解决",
+    "role_change": "角色变更", "rollback": "回滚", "status_change": "状态变更",
+    "verification": "验证", "reopen": "重新打开", "approve": "批准", "reject": "拒绝",
+    "revoke": "撤回", "cancel": "取消", "standard": "标准", "normal": "常规",
+    "emergency": "紧急",
 }
 
 # Lifecycle states, risks and decisions as badges show them; English shows the value itself.
@@ -118,10 +153,11 @@ STATES_ZH = {
     "in_review": "评审中",
 }
 
-CATALOGS = {"en": EN, "zh": {**ZH, **STATES_ZH}}
+CATALOGS = {"en": {**EN, **{f"w.{k}": v for k, v in WORDS_EN.items()}},
+            "zh": {**ZH, **STATES_ZH, **{f"w.{k}": v for k, v in WORDS_ZH.items()}}}
 
 
 def catalog(language: str | None) -> dict[str, str]:
     """The language's labels; any label it lacks falls back to English."""
-    chosen = CATALOGS.get((language or "en").split("-")[0].lower(), EN)
-    return {**EN, **chosen}
+    chosen = CATALOGS.get((language or "en").split("-")[0].lower(), CATALOGS["en"])
+    return {**CATALOGS["en"], **chosen}

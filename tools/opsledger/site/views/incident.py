@@ -15,6 +15,7 @@ from opsledger.site.views.base import (
     CommitRow,
     Event,
     Fact,
+    Person,
     Related,
     Site,
     as_dict,
@@ -59,7 +60,7 @@ class ActionItem:
     page: str
     id: str
     title: str     # Markdown
-    owner: str
+    owner: Person
     due: str
     ticket: str
     status: Badge
@@ -71,7 +72,7 @@ class ActionItem:
 @dataclass(frozen=True)
 class Role:
     role: str
-    person: str
+    person: Person
     since: str
 
 
@@ -134,7 +135,7 @@ def incident_row(site: Site, record: Record) -> IncidentRow:
 def action_items(site: Site, record: Record) -> tuple[ActionItem, ...]:
     return tuple(ActionItem(
         incident=record.id, page=ids.page_path(record.id), id=text(item.get("id")),
-        title=text(item.get("title")), owner=text(item.get("owner")),
+        title=text(item.get("title")), owner=site.person(item.get("owner")),
         due=text(item.get("due")), ticket=text(item.get("ticket")),
         status=site.badge("ai", item.get("status")), lane=text(item.get("status")),
         done=item_done(item),
@@ -152,13 +153,14 @@ def incident_page(site: Site, record: Record) -> IncidentPage:
         durations=tuple(Fact(site.labels[name], human(minutes))
                         for name, minutes in span_minutes(stamps).items() if human(minutes)),
         duplicate_of=text(data.get("duplicate_of")),
-        roles=tuple(Role(text(r.get("role")), text(r.get("person")), when(r.get("assumed_at")))
+        roles=tuple(Role(site.word(r.get("role")), site.person(r.get("person")),
+                         when(r.get("assumed_at")))
                     for r in dicts(data.get("roles"))),
-        timeline=timeline(record), impact_summary=text(impact.get("summary")),
+        timeline=timeline(site, record), impact_summary=text(impact.get("summary")),
         impact=tuple(Fact(site.labels[key], site.yesno(impact[key]))
                      for key in IMPACT_FACTS if impact.get(key) is not None),
         regions=people(impact.get("regions")),
-        stamps=tuple(Fact(str(name), when(value)) for name, value in stamps.items()),
+        stamps=tuple(Fact(site.word(name), when(value)) for name, value in stamps.items()),
         postmortem_required=site.labels[
             "required" if postmortem_required(record, site.policy) else "not_required"],
         postmortem_due=text(postmortem_due(record, site.policy)),

@@ -66,3 +66,26 @@ def test_every_page_says_when_and_from_which_commit_it_was_built(built: Path) ->
                  "process/drills.html"):
         footer = (built / page).read_text().split('<footer class="md-footer">')[1]
         assert stamp in footer, page
+
+
+def test_open_incidents_lead_the_home_page_with_age_and_latest_update(built: Path) -> None:
+    home = (built / "index.html").read_text()
+    article = home.split('<article class="md-content__inner md-typeset">')[1]
+    assert article.index('id="open-incidents"') < article.index('id="upcoming"') \
+        < article.index('class="ol-tiles"')
+    first = article.split('id="open-incidents"')[1].split("</li>")[0]
+    # INC-2026-0003 was declared 2026-11-26 09:20+01:00; the build's clock is 11-27 12:00 UTC
+    assert "INC-2026-0003" in first and "Open for <strong>27 h 40 min</strong>" in first
+    # its last event (11:00+01:00, in the site repository's second commit) is older than
+    # SEV3's update interval
+    assert "Last update <strong>26 h 00 min</strong> ago" in first
+    assert ">update overdue<" in first and "Partition rebalanced." in first
+
+
+def test_an_open_incident_page_says_how_long_and_what_was_said_last(built: Path) -> None:
+    page = (built / "incidents" / "INC-2026-0004.html").read_text()
+    live = page.partition('class="ol-live')[2].split('<h2 id="roles">')[0]
+    assert "Open for <strong>2 h 55 min</strong>" in live and "Opened from two customer" in live
+    assert 'data-ol-reverse' in page  # the timeline can be turned newest first
+    closed = (built / "incidents" / "INC-2026-0001.html").read_text()
+    assert 'class="ol-live' not in closed

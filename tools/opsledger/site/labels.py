@@ -56,7 +56,9 @@ EN = {
     "slo_breached": "SLO breached", "data_loss": "Data loss", "regions": "Regions",
     "revenue_impact": "Revenue impact", "no_history": "No git history available.",
     "duplicate_of": "Duplicate of", "freeze_badge": "Freeze",
-    "built": "Built", "from_commit": "from commit",
+    "built": "Built", "from_commit": "from commit", "open_for": "Open for",
+    "latest_update": "Last update", "ago": "ago", "update_overdue": "update overdue",
+    "newest_first": "Show newest first", "oldest_first": "Show oldest first",
 }
 
 ZH = {
@@ -105,7 +107,9 @@ ZH = {
     "by_month": "按发现月份的中位分钟数", "customers_affected": "受影响客户",
     "slo_breached": "违反 SLO", "data_loss": "数据丢失", "regions": "地区",
     "revenue_impact": "收入影响", "no_history": "没有可用的 git 历史。", "duplicate_of": "重复于", "freeze_badge": "封版",
-    "built": "构建于", "from_commit": "提交",
+    "built": "构建于", "from_commit": "提交", "open_for": "已持续",
+    "latest_update": "最近更新", "ago": "前", "update_overdue": "更新已逾期",
+    "newest_first": "最新的在前", "oldest_first": "最早的在前",
 }
 
 # Roles, timestamp fields, event types and decisions as words ("w." keys): records and the

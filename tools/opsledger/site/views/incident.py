@@ -29,6 +29,7 @@ from opsledger.site.views.base import (
     timeline,
     when,
 )
+from opsledger.site.views.live import OpenIncident, open_incident
 from opsledger.site.views.signoffs import Matrix, SignoffRow, matrix, signoff_rows
 
 IMPACT_FACTS = ("customers_affected", "slo_breached", "data_loss", "revenue_impact")
@@ -92,6 +93,7 @@ class LessonGroup:
 @dataclass(frozen=True)
 class IncidentPage:
     row: IncidentRow
+    live: OpenIncident | None    # while the incident is open
     summary: str                 # Markdown
     durations: tuple[Fact, ...]
     duplicate_of: str
@@ -149,7 +151,8 @@ def incident_page(site: Site, record: Record) -> IncidentPage:
     impact = as_dict(data.get("impact"))
     lessons = as_dict(data.get("lessons"))
     return IncidentPage(
-        row=incident_row(site, record), summary=text(data.get("summary")),
+        row=incident_row(site, record), live=open_incident(site, record),
+        summary=text(data.get("summary")),
         durations=tuple(Fact(site.labels[name], human(minutes))
                         for name, minutes in span_minutes(stamps).items() if human(minutes)),
         duplicate_of=text(data.get("duplicate_of")),

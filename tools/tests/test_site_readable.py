@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 from opsledger.site.idlinks import link_ids
+from opsledger.site.richtext import replace_section
 
 
 def _link(target: str) -> str:
@@ -89,3 +90,21 @@ def test_an_open_incident_page_says_how_long_and_what_was_said_last(built: Path)
     assert 'data-ol-reverse' in page  # the timeline can be turned newest first
     closed = (built / "incidents" / "INC-2026-0001.html").read_text()
     assert 'class="ol-live' not in closed
+
+
+def test_action_items_appear_once_and_the_postmortem_links_to_them(built: Path) -> None:
+    page = (built / "incidents" / "INC-2026-0001.html").read_text()
+    postmortem = page.split('class="ol-user ol-postmortem"')[1].split('<h2 id="root-causes"')[0]
+    assert '<a href="#action-items"' in postmortem and "AI-1" not in postmortem
+    assert page.count("Inject production-like latency") == 0  # the postmortem's own wording
+    assert page.count("<td>AI-2</td>") == 1
+
+
+def test_replace_section_stops_at_the_next_heading_of_its_level() -> None:
+    text = ("# Report\n## Action items\n| a | b |\n### detail\nx\n```\n## Action items\n```\n"
+            "## Lessons\nkeep\n")
+    replaced, found = replace_section(text, ("action items",), "[below](#action-items)")
+    assert found
+    assert replaced == "# Report\n## Action items\n\n[below](#action-items)\n\n## Lessons\nkeep\n"
+    fenced = "```\n## Action items\n```\nkept\n"
+    assert replace_section(fenced, ("action items",), "gone") == (fenced, False)

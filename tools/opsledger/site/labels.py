@@ -58,6 +58,8 @@ EN = {
     "duplicate_of": "Duplicate of", "freeze_badge": "Freeze",
     "built": "Built", "from_commit": "from commit", "open_for": "Open for",
     "latest_update": "Last update", "ago": "ago", "update_overdue": "update overdue",
+    "action_items_below": "The action items are tracked in the list below, with their "
+                          "owners and status.",
     "newest_first": "Show newest first", "oldest_first": "Show oldest first",
 }
 
@@ -109,7 +111,7 @@ ZH = {
     "revenue_impact": "收入影响", "no_history": "没有可用的 git 历史。", "duplicate_of": "重复于", "freeze_badge": "封版",
     "built": "构建于", "from_commit": "提交", "open_for": "已持续",
     "latest_update": "最近更新", "ago": "前", "update_overdue": "更新已逾期",
-    "newest_first": "最新的在前", "oldest_first": "最早的在前",
+    "action_items_below": "改进项及其负责人和状态见下方列表。", "newest_first": "最新的在前", "oldest_first": "最早的在前",
 }
 
 # Roles, timestamp fields, event types and decisions as words ("w." keys): records and the

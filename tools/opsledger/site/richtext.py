@@ -59,6 +59,29 @@ def _cost(text: str) -> int:
     return cost
 
 
+_ATX = re.compile(r" {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*")
+_FENCE = re.compile(r" {0,3}(```|~~~)")
+
+
+def replace_section(text: str, titles: tuple[str, ...], replacement: str) -> tuple[str, bool]:
+    """The text with the section under a heading named one of `titles` (any case) replaced,
+    up to the next heading of the same or a higher level; and whether there was one. Used
+    where the page shows that section from structured data instead."""
+    lines, out, level, fenced, found = text.split("\n"), [], 0, False, False
+    wanted = {t.casefold() for t in titles}
+    for line in lines:
+        fenced ^= bool(_FENCE.match(line))
+        heading = None if fenced else _ATX.fullmatch(line)
+        if heading and level and len(heading.group(1)) <= level:
+            level = 0
+        if heading and not level and heading.group(2).strip().casefold() in wanted:
+            level, found = len(heading.group(1)), True
+            out += [line, "", replacement, ""]
+        elif not level:
+            out.append(line)
+    return "\n".join(out), found
+
+
 def render(text: object) -> str:
     """Block Markdown (paragraphs, lists, tables, code) as sanitised HTML."""
     if text is None:

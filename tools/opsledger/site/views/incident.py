@@ -10,6 +10,7 @@ from opsledger.ledger import Record
 from opsledger.metrics import span_minutes
 from opsledger.obligations import item_done, item_overdue, postmortem_due, postmortem_required
 from opsledger.requirements import close_gate
+from opsledger.site.richtext import replace_section
 from opsledger.site.views.base import (
     Badge,
     CommitRow,
@@ -167,8 +168,7 @@ def incident_page(site: Site, record: Record) -> IncidentPage:
         postmortem_required=site.labels[
             "required" if postmortem_required(record, site.policy) else "not_required"],
         postmortem_due=text(postmortem_due(record, site.policy)),
-        postmortem_text=None if record.postmortem is None
-        else record.postmortem.decode("utf-8", "replace"),
+        postmortem_text=_postmortem(site, record),
         causes=tuple(Cause(text(c.get("category")), bool(c.get("contributing")),
                            text(c.get("summary"))) for c in dicts(data.get("root_causes"))),
         has_lessons=bool(lessons),
@@ -177,6 +177,18 @@ def incident_page(site: Site, record: Record) -> IncidentPage:
         action_items=action_items(site, record), gate=_close_gate(site, record),
         signoffs=signoff_rows(site, record), related=related(site, record, ("status",)),
         history=history(site, record))
+
+
+def _postmortem(site: Site, record: Record) -> str | None:
+    """The postmortem's own action-item section gives way to a link to the structured list,
+    so each item shows once, with the title, owner and status the record tracks."""
+    if record.postmortem is None:
+        return None
+    body = record.postmortem.decode("utf-8", "replace")
+    if not dicts(record.data.get("action_items")):
+        return body
+    return replace_section(body, ("action items", site.labels["action_items"]),
+                           f"[{site.labels['action_items_below']}](#action-items)")[0]
 
 
 def _close_gate(site: Site, record: Record) -> Matrix | None:

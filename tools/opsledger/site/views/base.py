@@ -14,6 +14,7 @@ from opsledger.ledger import Ledger, Record
 from opsledger.metrics import incident_links
 from opsledger.policy import Policy
 from opsledger.signoffs import Verifier
+from opsledger.site.charts import number
 
 if TYPE_CHECKING:
     from opsledger.site.views.signoffs import Verdict
@@ -189,8 +190,22 @@ def human(span: float | None) -> str:
 
 
 def tile(site: Site, key: str, value: object) -> Fact:
-    """A headline number under its label; "-" where there is nothing to measure yet."""
-    return Fact(site.labels[key], "-" if value is None else str(value))
+    """A headline number under its label, with its unit; "-" where there is nothing to
+    measure yet."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return Fact(site.labels[key], "-" if value is None else str(value))
+    return Fact(site.labels[key], with_unit(site, key, value))
+
+
+def with_unit(site: Site, key: str, value: float) -> str:
+    """A number as its key says it is measured: a rate in %, then by the key's suffix."""
+    if key.endswith("_rate"):
+        return f"{number(value * 100)} %"
+    for suffix, unit in (("_per_week", "unit_per_week"), ("_hours", "unit_hours"),
+                         ("_minutes", "unit_minutes")):
+        if key.endswith(suffix):
+            return f"{number(value)} {site.labels[unit]}"
+    return number(value)
 
 
 def page_of(site: Site, record_id: str) -> str | None:

@@ -75,7 +75,7 @@ def test_indexes_calendar_board_metrics(built: Path) -> None:
     assert incidents.count('<tr data-severity=') == 5
     assert 'data-ol-key="severity"' in incidents and 'data-mode="drill"' in incidents
     calendar = (built / "releases" / "calendar.html").read_text()
-    assert 'id="week-2026-12-07"' in calendar and "REL-2026-0004" in calendar
+    assert 'id="month-2026-12"' in calendar and "REL-2026-0004" in calendar
     board = (built / "action-items.html").read_text()
     assert board.count('class="ol-card ol-overdue"') == 3
     metrics = (built / "metrics.html").read_text()

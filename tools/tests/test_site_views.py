@@ -22,6 +22,7 @@ from opsledger.site.labels import catalog
 from opsledger.site.render import render
 from opsledger.site.views import indexes
 from opsledger.site.views.base import Site
+from opsledger.site.views.calendar import Calendar, calendar
 from opsledger.site.views.home import Home, home
 from opsledger.site.views.incident import IncidentPage, incident_page
 from opsledger.site.views.metrics import Metrics, metrics
@@ -32,7 +33,7 @@ from opsledger.trust import load_trust
 MODELS: dict[str, type] = {
     "incident.html": IncidentPage, "release.html": ReleasePage,
     "incidents.html": indexes.IncidentIndex, "releases.html": indexes.ReleaseIndex,
-    "calendar.html": indexes.Calendar, "postmortems.html": indexes.Postmortems,
+    "calendar.html": Calendar, "postmortems.html": indexes.Postmortems,
     "board.html": indexes.Board, "metrics.html": Metrics, "home.html": Home,
 }
 VIEWS: dict[str, Callable[[Site], object]] = {
@@ -40,7 +41,7 @@ VIEWS: dict[str, Callable[[Site], object]] = {
     "release.html": lambda s: release_page(s, s.ledger.records["REL-2026-0002"]),
     "incidents.html": indexes.incident_index,
     "releases.html": indexes.release_index,
-    "calendar.html": indexes.calendar,
+    "calendar.html": calendar,
     "postmortems.html": indexes.postmortems,
     "board.html": indexes.board,
     "metrics.html": lambda s: metrics(s, compute_for(s.ledger)),

@@ -31,6 +31,7 @@ from opsledger.site.labels import catalog
 from opsledger.site.render import Linker, render
 from opsledger.site.views import export, indexes
 from opsledger.site.views.base import Site
+from opsledger.site.views.calendar import calendar
 from opsledger.site.views.home import home
 from opsledger.site.views.incident import incident_page
 from opsledger.site.views.metrics import metrics
@@ -176,7 +177,7 @@ def _index_pages(out: SiteBuild, site: Site) -> None:
     for src, label, template, view in (
             ("incidents/index.md", "incidents", "incidents.html", indexes.incident_index),
             ("releases/index.md", "releases", "releases.html", indexes.release_index),
-            ("releases/calendar.md", "calendar", "calendar.html", indexes.calendar),
+            ("releases/calendar.md", "calendar", "calendar.html", calendar),
             ("postmortems.md", "postmortems", "postmortems.html", indexes.postmortems),
             ("action-items.md", "action_items", "board.html", indexes.board)):
         _page(out, site, src, site.labels[label], template, partial(view, site))

@@ -58,6 +58,10 @@ EN = {
     "duplicate_of": "Duplicate of", "freeze_badge": "Freeze",
     "unit_minutes": "min", "unit_hours": "h", "unit_per_week": "per week",
     "chart_numbers": "The numbers", "target": "target (policy)", "deploy_ok": "Succeeded", "deploy_failed": "Failed",
+    "month_names": "January,February,March,April,May,June,July,August,September,October,"
+                   "November,December",
+    "weekday_names": "Mon,Tue,Wed,Thu,Fri,Sat,Sun", "month_label": "{month} {year}",
+    "times_in": "Times are shown in", "written_as": "written as", "today": "today",
     "built": "Built", "from_commit": "from commit", "open_for": "Open for",
     "latest_update": "Last update", "ago": "ago", "update_overdue": "update overdue",
     "action_items_below": "The action items are tracked in the list below, with their "
@@ -113,6 +117,9 @@ ZH = {
     "revenue_impact": "收入影响", "no_history": "没有可用的 git 历史。", "duplicate_of": "重复于", "freeze_badge": "封版",
     "unit_minutes": "分钟", "unit_hours": "小时", "unit_per_week": "次/周",
     "chart_numbers": "数据", "target": "目标（策略）", "deploy_ok": "成功", "deploy_failed": "失败",
+    "month_names": "1月,2月,3月,4月,5月,6月,7月,8月,9月,10月,11月,12月",
+    "weekday_names": "一,二,三,四,五,六,日", "month_label": "{year}年{month}",
+    "times_in": "时间按此时区显示", "written_as": "原文", "today": "今天",
     "built": "构建于", "from_commit": "提交", "open_for": "已持续",
     "latest_update": "最近更新", "ago": "前", "update_overdue": "更新已逾期",
     "action_items_below": "改进项及其负责人和状态见下方列表。", "newest_first": "最新的在前", "oldest_first": "最早的在前",

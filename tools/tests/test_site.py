@@ -129,7 +129,8 @@ def fixed_site() -> SiteBuild:
 @pytest.mark.parametrize("src", ["incidents/INC-2026-0001.md", "releases/REL-2026-0004.md",
                                  "incidents/index.md", "releases/calendar.md",
                                  "action-items.md", "metrics.md", "releases/index.md",
-                                 "postmortems.md", "index.md"])
+                                 "postmortems.md", "index.md", "services/payments-api.md",
+                                 "services/index.md"])
 def test_golden_pages(fixed_site: SiteBuild, src: str) -> None:
     link = linker(src.replace(".md", ".html"), False)
     home = fixed_site.home

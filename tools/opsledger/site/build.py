@@ -27,6 +27,8 @@ from opsledger.ledger import scan
 from opsledger.metrics import compute_for
 from opsledger.problems import FatalError, Problem
 from opsledger.signoffs import Verifier
+from opsledger.site.atom import incidents_atom
+from opsledger.site.ics import releases_ics
 from opsledger.site.labels import catalog
 from opsledger.site.render import Linker, render
 from opsledger.site.views import export, indexes
@@ -36,6 +38,7 @@ from opsledger.site.views.home import home
 from opsledger.site.views.incident import incident_page
 from opsledger.site.views.metrics import metrics
 from opsledger.site.views.release import release_page
+from opsledger.site.views.service import service_index, service_page, services
 from opsledger.tree import WorkTree
 from opsledger.trust import load_trust
 from opsledger.validate import validate_tree
@@ -109,6 +112,19 @@ def build_stamp(root: Path, language: str | None) -> str:
             f'<code>{commit[:12]}</code></span>')
 
 
+def addresser(site_url: str | None, directory_urls: bool) -> Callable[[str], str]:
+    """The URL of a site path for files read outside the site (feeds, calendars): absolute
+    under `site_url`, else relative to the site's root."""
+    base = site_url.rstrip("/") + "/" if site_url else ""
+
+    def url(path: str) -> str:
+        if "." in path.rsplit("/", 1)[-1]:
+            return base + path
+        return base + path + ("/" if directory_urls else ".html")
+
+    return url
+
+
 def linker(page_url: str, directory_urls: bool) -> Linker:
     """Relative links from the page at page_url, so the site works from any path, a file
     share included."""
@@ -137,7 +153,8 @@ def _history(root: Path) -> dict[str, list[Commit]]:
 
 
 def generate(root: Path, language: str | None, now: datetime | None = None,
-             with_history: bool = True) -> SiteBuild:
+             with_history: bool = True, site_url: str | None = None,
+             directory_urls: bool = False) -> SiteBuild:
     tree = WorkTree(root)
     trust = load_trust(tree)
     out = SiteBuild(watch=[root / "opsledger.yaml", root / "incidents", root / "releases"])
@@ -150,6 +167,10 @@ def generate(root: Path, language: str | None, now: datetime | None = None,
                 _history(root) if with_history else {}, verifier)
     _record_pages(out, site)
     _index_pages(out, site)
+    _service_pages(out, site)
+    url = addresser(site_url, directory_urls)
+    out.files["releases.ics"] = releases_ics(site, url if site_url else None)
+    out.files["incidents.xml"] = incidents_atom(site, url)
     for name in ASSETS:
         out.files[f"{ASSET_DIR}/{name}"] = resources.files("opsledger.site").joinpath(
             f"assets/{name}").read_bytes()
@@ -170,6 +191,14 @@ def _page(out: SiteBuild, site: Site, src: str, title: str, template: str,
     """A page whose view is computed when MkDocs asks for its HTML."""
     out.pages[src] = Page(src, title, lambda link: render(template, site.labels, link, view(),
                                                           site.record_ids), titled)
+
+
+def _service_pages(out: SiteBuild, site: Site) -> None:
+    _page(out, site, "services/index.md", site.labels["services"], "services.html",
+          partial(service_index, site))
+    for key in services(site):
+        _page(out, site, f"services/{key}.md", key, "service.html",
+              partial(service_page, site, key), titled=True)
 
 
 def _index_pages(out: SiteBuild, site: Site) -> None:

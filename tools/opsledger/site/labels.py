@@ -62,6 +62,9 @@ EN = {
                    "November,December",
     "weekday_names": "Mon,Tue,Wed,Thu,Fri,Sat,Sun", "month_label": "{month} {year}",
     "times_in": "Times are shown in", "written_as": "written as", "today": "today",
+    "subscribe_ics": "Subscribe to the calendar (releases.ics)",
+    "subscribe_atom": "Subscribe to incidents (Atom feed)",
+    "tier": "Tier", "mttr": "Time to resolve (median)", "median": "median",
     "built": "Built", "from_commit": "from commit", "open_for": "Open for",
     "latest_update": "Last update", "ago": "ago", "update_overdue": "update overdue",
     "action_items_below": "The action items are tracked in the list below, with their "
@@ -120,6 +123,8 @@ ZH = {
     "month_names": "1月,2月,3月,4月,5月,6月,7月,8月,9月,10月,11月,12月",
     "weekday_names": "一,二,三,四,五,六,日", "month_label": "{year}年{month}",
     "times_in": "时间按此时区显示", "written_as": "原文", "today": "今天",
+    "subscribe_ics": "订阅日历（releases.ics）", "subscribe_atom": "订阅事件（Atom 订阅源）",
+    "tier": "等级", "mttr": "解决用时（中位数）", "median": "中位数",
     "built": "构建于", "from_commit": "提交", "open_for": "已持续",
     "latest_update": "最近更新", "ago": "前", "update_overdue": "更新已逾期",
     "action_items_below": "改进项及其负责人和状态见下方列表。", "newest_first": "最新的在前", "oldest_first": "最早的在前",

@@ -61,7 +61,9 @@ class LedgerPlugin(BasePlugin[LedgerConfig]):  # type: ignore[no-untyped-call]
         _refuse_symlinks(Path(config.docs_dir))
         try:
             self.site = generate(self.root, config.theme.get("language"),
-                                 with_history=self.config.history)
+                                 with_history=self.config.history,
+                                 site_url=config.site_url or None,
+                                 directory_urls=config.use_directory_urls)
         except FatalError as exc:  # e.g. no opsledger.yaml where the plugin looks
             raise PluginError(f"opsledger: {safe(str(exc))} (plugin option `ledger`: "
                               f"{self.config.ledger!r}, relative to mkdocs.yml)") from None

@@ -47,7 +47,7 @@ def test_text_stays_text(hostile: Path) -> None:
     badges = [a.get("class") for _, a in tags_of(hostile / "incidents" / "INC-2026-0003.html")
               .tags if "ol-sig-valid" in str(a.get("class"))]
     assert badges == []  # the fake "valid" badge is shown as text, not as a badge
-    assert "<h2>Approved" not in page and "<h5>Approved</h5>" in page  # demoted, in its box
+    assert "<h2>Approved" not in page and "<h4>Approved</h4>" in page  # demoted, in its box
     assert "evil.example/pixel.png" not in page.replace("https://evil.example/pixel.png)", "")
     nav = page.split('<nav class="md-nav md-nav--primary"')[1]
     assert "xss-title" not in nav.split("md-sidebar--secondary")[0]

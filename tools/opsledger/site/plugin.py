@@ -90,7 +90,9 @@ class LedgerPlugin(BasePlugin[LedgerConfig]):  # type: ignore[no-untyped-call]
         if generated is not None:
             if generated.titled:
                 return generated.html(link)
-            return f'<h1 id="{generated.title}">{generated.title}</h1>\n' + generated.html(link)
+            # The id MkDocs gave the placeholder's heading: "Skip to content" points there.
+            anchor = page.toc.items[0].id if page.toc.items else generated.title
+            return f'<h1 id="{anchor}">{generated.title}</h1>\n' + generated.html(link)
         if page.is_homepage and self.site.home is not None:
             return html + self.site.home(link)
         return html

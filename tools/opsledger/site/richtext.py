@@ -41,7 +41,8 @@ def _renderer() -> MarkdownIt:
 
 
 def _demote(match: re.Match[str]) -> str:
-    return f"<{match.group(1)}h{min(int(match.group(2)) + 3, 6)}"
+    # Below the page's own h2 sections, with no level skipped (a postmortem's h1 is an h3).
+    return f"<{match.group(1)}h{min(int(match.group(2)) + 2, 6)}"
 
 
 def _cost(text: str) -> int:

@@ -14,6 +14,7 @@ PREFIX: dict[Kind, str] = {"release": "REL", "incident": "INC"}
 RECORD_ID = re.compile(r"(REL|INC)-(\d{4})-(\d{4})")
 PERSON = re.compile(r"[a-z][a-z0-9_]*(?:-[a-z0-9_]+)*")
 ROLE = re.compile(r"[a-z][a-z0-9_]{0,39}")
+SERVICE = re.compile(r"[a-z][a-z0-9-]{0,62}")  # also a site path: services/<id>
 SIGNOFF_NAME = re.compile(rf"({ROLE.pattern})--({PERSON.pattern})(?:--([2-9]|[1-9][0-9]+))?\.yaml")
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from opsledger import timefmt
 from opsledger.loader import Document
@@ -182,6 +183,12 @@ class Policy:
     def window_grace_minutes(self) -> int:
         return int(self._releases.get("window_grace_minutes", 0))
 
+    def display_zone(self) -> tzinfo:
+        """The zone the site shows times in: `display_timezone`, UTC when absent (or not a
+        zone this machine knows: `validate` reports that)."""
+        name = self.data.get("display_timezone")
+        return zone(name) or UTC if isinstance(name, str) else UTC
+
     def freeze_windows(self) -> list[FreezeWindow]:
         windows = []
         for item in self._releases.get("freeze_windows", []):
@@ -192,3 +199,13 @@ class Policy:
             except (KeyError, ValueError):
                 continue  # reported by the policy schema
         return windows
+
+
+def zone(name: str) -> tzinfo | None:
+    """The IANA zone of that name, or None for a name that is none."""
+    if name == "UTC":
+        return UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None

@@ -16,7 +16,7 @@ from opsledger.ledger import Ledger, Record
 from opsledger.loader import Key, walk
 from opsledger.obligations import postmortem_of, postmortem_required
 from opsledger.planrules import drill_scenario_known, response_plan_known, type_roles_filled
-from opsledger.policy import Policy
+from opsledger.policy import Policy, zone
 from opsledger.problems import Problem
 from opsledger.requirements import possible_slot_sets
 
@@ -230,6 +230,10 @@ def check_policy(policy: Policy) -> Iterator[Problem]:
                                          f"services.{index}.owners: unknown person {owner!r}")
     yield from _slot_roles_known(policy)
     yield from response_plan_known(policy)
+    name = policy.data.get("display_timezone")
+    if isinstance(name, str) and zone(name) is None:
+        yield policy.doc.problem(("display_timezone",), "OL160", f"display_timezone: {name!r} is "
+                                 "not a time zone; use an IANA name such as Asia/Shanghai")
     if not policy.data.get("trust_root"):
         yield policy.doc.problem((), "OL160", "trust_root: missing; name who approves a change "
                                  "to the trust root, e.g. `trust_root: [{role: admin, count: 2}]`")

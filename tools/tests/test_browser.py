@@ -75,7 +75,7 @@ def watched(browser: Any) -> Iterator[Watched]:
     ("incidents/INC-2026-0001.html", "incident", "Card payments failing"),
     ("releases/REL-2026-0004.html", "release", "Sign-off matrix"),
     ("metrics.html", "metrics", "DORA four keys"),
-    ("releases/calendar.html", "calendar", "Week of"),
+    ("releases/calendar.html", "calendar", "December 2026"),
     ("action-items.html", "action-items", "overdue"),
 ])
 def test_pages_load_offline_without_errors(built: Path, watched: Watched, page: str,
@@ -88,13 +88,13 @@ def test_pages_load_offline_without_errors(built: Path, watched: Watched, page: 
 
 def test_filter_and_sort_the_incident_index(built: Path, watched: Watched) -> None:
     watched.open(built / "incidents" / "index.html", "incidents")
-    rows = watched.page.locator("#incidents tbody tr")
+    rows = watched.page.locator("#incident-table tbody tr")
     assert rows.count() == 7
     watched.page.select_option('select[data-ol-key="severity"]', "SEV2")
     visible = [r for r in rows.all() if r.is_visible()]
     assert sorted(r.get_attribute("data-severity") for r in visible) == ["SEV2"] * 4
     watched.page.select_option('select[data-ol-key="severity"]', "")
-    watched.page.click("#incidents thead th >> nth=0")  # ID ascending
+    watched.page.click("#incident-table thead th >> nth=0")  # ID ascending
     assert rows.first.inner_text().startswith("INC-2026-0001")
     assert watched.errors == [] and watched.outside == []
 

@@ -204,7 +204,7 @@ def test_ordinary_postmortem_markdown_renders() -> None:
     out = richtext.render("# Summary\n\nThe *pool* was [small](https://example.com).\n\n"
                           "| step | took |\n|:-----|-----:|\n| fix | 5 min |\n\n"
                           "<script>alert(1)</script>\n")
-    assert "<h4>Summary</h4>" in out and "<em>pool</em>" in out
+    assert "<h3>Summary</h3>" in out and "<em>pool</em>" in out
     assert '<a href="https://example.com" rel="noopener noreferrer nofollow">small</a>' in out
     assert '<th align="left">step</th>' in out and '<td align="right">5 min</td>' in out
     assert "&lt;script&gt;" in out and "<script>" not in out

@@ -54,7 +54,7 @@ def test_git_history_names_each_commit(built: Path) -> None:
 def test_release_page_and_matrix(built: Path) -> None:
     page = (built / "releases" / "REL-2026-0005.html").read_text()
     matrix = page.split('id="signoff-matrix"')[1].split("</table>")[0]
-    for role in ("dev_lead", "qa", "ops", "security", "cab"):
+    for role in ("Development lead", "QA", "Operations", "Security", "Change advisory board"):
         assert f"<td>{role}</td>" in matrix
     assert "ol-sig-missing" in matrix and "eligible" in matrix
     # heidi executes it, so cab x2 can only come from grace, frank and ivan, who are also the
@@ -75,7 +75,7 @@ def test_indexes_calendar_board_metrics(built: Path) -> None:
     assert incidents.count('<tr data-severity=') == 7
     assert 'data-ol-key="severity"' in incidents and 'data-mode="drill"' in incidents
     calendar = (built / "releases" / "calendar.html").read_text()
-    assert 'id="week-2026-12-07"' in calendar and "REL-2026-0004" in calendar
+    assert 'id="month-2026-12"' in calendar and "REL-2026-0004" in calendar
     board = (built / "action-items.html").read_text()
     assert board.count('class="ol-card ol-overdue"') == 3
     metrics = (built / "metrics.html").read_text()
@@ -130,7 +130,7 @@ def fixed_site() -> SiteBuild:
                                  "incidents/index.md", "releases/calendar.md",
                                  "action-items.md", "metrics.md", "releases/index.md",
                                  "postmortems.md", "index.md", "incidents/INC-2026-0006.md",
-                                 "drills.md"])
+                                 "drills.md", "services/payments-api.md", "services/index.md"])
 def test_golden_pages(fixed_site: SiteBuild, src: str) -> None:
     link = linker(src.replace(".md", ".html"), False)
     home = fixed_site.home
@@ -153,9 +153,10 @@ def test_chinese_labels(tmp_path: Path) -> None:
 
 
 def test_every_label_is_translated() -> None:
-    from opsledger.site.labels import EN, ZH
+    from opsledger.site.labels import EN, WORDS_EN, WORDS_ZH, ZH
 
     assert set(EN) == set(ZH)
+    assert set(WORDS_EN) == set(WORDS_ZH)
 
 
 def test_symlink_under_site_fails_the_build(tmp_path: Path) -> None:

@@ -22,17 +22,19 @@ from opsledger.site.labels import catalog
 from opsledger.site.render import render
 from opsledger.site.views import indexes
 from opsledger.site.views.base import Site
+from opsledger.site.views.calendar import Calendar, calendar
 from opsledger.site.views.home import Home, home
 from opsledger.site.views.incident import IncidentPage, incident_page
 from opsledger.site.views.metrics import Metrics, metrics
 from opsledger.site.views.release import ReleasePage, release_page
+from opsledger.site.views.service import ServiceIndex, ServicePage, service_index, service_page
 from opsledger.tree import WorkTree
 from opsledger.trust import load_trust
 
 MODELS: dict[str, type] = {
     "incident.html": IncidentPage, "release.html": ReleasePage,
     "incidents.html": indexes.IncidentIndex, "releases.html": indexes.ReleaseIndex,
-    "calendar.html": indexes.Calendar, "postmortems.html": indexes.Postmortems,
+    "calendar.html": Calendar, "service.html": ServicePage, "services.html": ServiceIndex, "postmortems.html": indexes.Postmortems,
     "board.html": indexes.Board, "metrics.html": Metrics, "home.html": Home,
 }
 VIEWS: dict[str, Callable[[Site], object]] = {
@@ -40,7 +42,9 @@ VIEWS: dict[str, Callable[[Site], object]] = {
     "release.html": lambda s: release_page(s, s.ledger.records["REL-2026-0002"]),
     "incidents.html": indexes.incident_index,
     "releases.html": indexes.release_index,
-    "calendar.html": indexes.calendar,
+    "calendar.html": calendar,
+    "service.html": lambda s: service_page(s, "payments-api"),
+    "services.html": service_index,
     "postmortems.html": indexes.postmortems,
     "board.html": indexes.board,
     "metrics.html": lambda s: metrics(s, compute_for(s.ledger)),

@@ -28,15 +28,19 @@ from opsledger.mergetimes import in_worktree
 from opsledger.metrics import compute_for
 from opsledger.problems import FatalError, Problem
 from opsledger.signoffs import Verifier
+from opsledger.site.atom import incidents_atom
+from opsledger.site.ics import releases_ics
 from opsledger.site.labels import catalog
 from opsledger.site.render import Linker, render
 from opsledger.site.views import export, indexes
 from opsledger.site.views.base import Site
+from opsledger.site.views.calendar import calendar
 from opsledger.site.views.drills import programme
 from opsledger.site.views.home import home
 from opsledger.site.views.incident import incident_page
 from opsledger.site.views.metrics import metrics
 from opsledger.site.views.release import release_page
+from opsledger.site.views.service import service_index, service_page, services
 from opsledger.tree import WorkTree
 from opsledger.trust import load_trust
 from opsledger.validate import validate_tree
@@ -50,6 +54,7 @@ class Page:
     src: str                      # e.g. "incidents/INC-2026-0001.md"
     title: str                    # a validated id or a catalog label: safe anywhere
     html: Callable[[Linker], str]
+    titled: bool = False          # the HTML opens with its own <h1> (a record's title)
 
 
 @dataclass
@@ -96,6 +101,33 @@ def build_time() -> datetime:
     return timefmt.now_utc()
 
 
+def build_stamp(root: Path, language: str | None) -> str:
+    """The footer line saying when and from which commit the site was built (HTML: only
+    digits, hex and a catalog label go in)."""
+    labels = catalog(language)
+    built = timefmt.format_time(build_time().replace(microsecond=0))
+    shown = f'<time datetime="{built}">{built[:16].replace("T", " ")} UTC</time>'
+    try:
+        commit = GitRepo(root).resolve("HEAD")
+    except FatalError:  # not a repository: the time alone
+        return f'<span class="ol-stamp">{labels["built"]} {shown}</span>'
+    return (f'<span class="ol-stamp">{labels["built"]} {shown} {labels["from_commit"]} '
+            f'<code>{commit[:12]}</code></span>')
+
+
+def addresser(site_url: str | None, directory_urls: bool) -> Callable[[str], str]:
+    """The URL of a site path for files read outside the site (feeds, calendars): absolute
+    under `site_url`, else relative to the site's root."""
+    base = site_url.rstrip("/") + "/" if site_url else ""
+
+    def url(path: str) -> str:
+        if "." in path.rsplit("/", 1)[-1]:
+            return base + path
+        return base + path + ("/" if directory_urls else ".html")
+
+    return url
+
+
 def linker(page_url: str, directory_urls: bool) -> Linker:
     """Relative links from the page at page_url, so the site works from any path, a file
     share included."""
@@ -124,7 +156,8 @@ def _history(root: Path) -> dict[str, list[Commit]]:
 
 
 def generate(root: Path, language: str | None, now: datetime | None = None,
-             with_history: bool = True) -> SiteBuild:
+             with_history: bool = True, site_url: str | None = None,
+             directory_urls: bool = False) -> SiteBuild:
     tree = WorkTree(root)
     trust = load_trust(tree)
     out = SiteBuild(watch=[root / "opsledger.yaml", root / "incidents", root / "releases"])
@@ -137,6 +170,10 @@ def generate(root: Path, language: str | None, now: datetime | None = None,
                 _history(root) if with_history else {}, verifier)
     _record_pages(out, site)
     _index_pages(out, site)
+    _service_pages(out, site)
+    url = addresser(site_url, directory_urls)
+    out.files["releases.ics"] = releases_ics(site, url if site_url else None)
+    out.files["incidents.xml"] = incidents_atom(site, url)
     for name in ASSETS:
         out.files[f"{ASSET_DIR}/{name}"] = resources.files("opsledger.site").joinpath(
             f"assets/{name}").read_bytes()
@@ -149,13 +186,22 @@ def _record_pages(out: SiteBuild, site: Site) -> None:
             continue  # never a path from an unvalidated name
         view = incident_page if record.kind == "incident" else release_page
         _page(out, site, f"{ids.page_path(record.id)}.md", record.id, f"{record.kind}.html",
-              partial(view, site, record))
+              partial(view, site, record), titled=True)
 
 
 def _page(out: SiteBuild, site: Site, src: str, title: str, template: str,
-          view: Callable[[], object]) -> None:
+          view: Callable[[], object], titled: bool = False) -> None:
     """A page whose view is computed when MkDocs asks for its HTML."""
-    out.pages[src] = Page(src, title, lambda link: render(template, site.labels, link, view()))
+    out.pages[src] = Page(src, title, lambda link: render(template, site.labels, link, view(),
+                                                          site.record_ids), titled)
+
+
+def _service_pages(out: SiteBuild, site: Site) -> None:
+    _page(out, site, "services/index.md", site.labels["services"], "services.html",
+          partial(service_index, site))
+    for key in services(site):
+        _page(out, site, f"services/{key}.md", key, "service.html",
+              partial(service_page, site, key), titled=True)
 
 
 def _index_pages(out: SiteBuild, site: Site) -> None:
@@ -163,7 +209,7 @@ def _index_pages(out: SiteBuild, site: Site) -> None:
     for src, label, template, view in (
             ("incidents/index.md", "incidents", "incidents.html", indexes.incident_index),
             ("releases/index.md", "releases", "releases.html", indexes.release_index),
-            ("releases/calendar.md", "calendar", "calendar.html", indexes.calendar),
+            ("releases/calendar.md", "calendar", "calendar.html", calendar),
             ("postmortems.md", "postmortems", "postmortems.html", indexes.postmortems),
             ("action-items.md", "action_items", "board.html", indexes.board)):
         _page(out, site, src, site.labels[label], template, partial(view, site))
@@ -172,7 +218,7 @@ def _index_pages(out: SiteBuild, site: Site) -> None:
     _page(out, site, "drills.md", site.labels["drill_programme"], "drills.html",
           partial(programme, site))
     front = home(site, numbers["dora"])
-    out.home = lambda link: render("home.html", site.labels, link, front)
+    out.home = lambda link: render("home.html", site.labels, link, front, site.record_ids)
     for kind, name in export.FILES.items():
         out.files[f"api/{name}.json"] = _json(export.records(site, kind))
     out.files["api/metrics.json"] = _json(numbers)

@@ -46,11 +46,11 @@ EN = {
     "time_to": "Median minutes by severity", "time_to_acknowledge": "Time to acknowledge",
     "time_to_mitigate": "Time to mitigate", "time_to_resolve": "Time to resolve",
     "dora": "DORA four keys", "deployment_frequency_per_week": "Deployments per week",
-    "lead_time_median_hours": "Lead time (median hours)",
+    "lead_time_median_hours": "Lead time (median)",
     "change_failure_rate": "Change failure rate",
-    "time_to_restore_median_minutes": "Time to restore (median minutes)",
+    "time_to_restore_median_minutes": "Time to restore (median)",
     "deployments": "Deployments", "metrics_note": "Real incidents only: drills and tests stay out.",
-    "deploys_per_month": "Deployments per month (failed in red)",
+    "deploys_per_month": "Deployments per month",
     "important": "important", "sort_hint": "Click a column heading to sort.", "export": "Machine-readable export", "by_month":
     "median minutes by month of detection", "customers_affected": "Customers affected",
     "slo_breached": "SLO breached", "data_loss": "Data loss", "regions": "Regions",
@@ -71,8 +71,22 @@ EN = {
     "objectives_met": "Objectives met", "next_due": "Next due", "now": "now",
     "never": "never", "any_service": "any service", "drills_run": "Drills run",
     "not_all_met": "not all met", "drill_record": "Drill", "announced": "Announced",
-    "objective": "Objective", "target": "Target", "did": "What they did",
+    "objective": "Objective", "objective_target": "Target", "did": "What they did",
     "evaluation": "Evaluation",
+    "unit_minutes": "min", "unit_hours": "h", "unit_per_week": "per week",
+    "chart_numbers": "The numbers", "target": "target (policy)", "deploy_ok": "Succeeded", "deploy_failed": "Failed",
+    "month_names": "January,February,March,April,May,June,July,August,September,October,"
+                   "November,December",
+    "weekday_names": "Mon,Tue,Wed,Thu,Fri,Sat,Sun", "month_label": "{month} {year}",
+    "times_in": "Times are shown in", "written_as": "written as", "today": "today",
+    "subscribe_ics": "Subscribe to the calendar (releases.ics)",
+    "subscribe_atom": "Subscribe to incidents (Atom feed)",
+    "tier": "Tier", "mttr": "Time to resolve (median)", "median": "median",
+    "built": "Built", "from_commit": "from commit", "open_for": "Open for",
+    "latest_update": "Last update", "ago": "ago", "update_overdue": "update overdue",
+    "action_items_below": "The action items are tracked in the list below, with their "
+                          "owners and status.",
+    "newest_first": "Show newest first", "oldest_first": "Show oldest first",
 }
 
 ZH = {
@@ -113,10 +127,10 @@ ZH = {
     "no_postmortem": "尚未撰写复盘。", "incidents_per_month": "每月事件数（按级别）",
     "time_to": "按级别的中位分钟数", "time_to_acknowledge": "确认用时",
     "time_to_mitigate": "缓解用时", "time_to_resolve": "解决用时", "dora": "DORA 四项指标",
-    "deployment_frequency_per_week": "每周部署次数", "lead_time_median_hours": "前置时间（中位小时）",
-    "change_failure_rate": "变更失败率", "time_to_restore_median_minutes": "恢复用时（中位分钟）",
+    "deployment_frequency_per_week": "每周部署次数", "lead_time_median_hours": "前置时间（中位数）",
+    "change_failure_rate": "变更失败率", "time_to_restore_median_minutes": "恢复用时（中位数）",
     "deployments": "部署次数", "metrics_note": "仅统计真实事件：不含演练和测试。",
-    "deploys_per_month": "每月部署次数（失败为红色）", "important": "重要",
+    "deploys_per_month": "每月部署次数", "important": "重要",
     "sort_hint": "点击列标题排序。", "export": "机器可读导出",
     "by_month": "按发现月份的中位分钟数", "customers_affected": "受影响客户",
     "slo_breached": "违反 SLO", "data_loss": "数据丢失", "regions": "地区",
@@ -134,7 +148,50 @@ ZH = {
     "last_drill": "上次演练", "objectives_met": "达成目标", "next_due": "下次截止",
     "now": "现在", "never": "从未", "any_service": "任一服务", "drills_run": "已实施的演练",
     "not_all_met": "未全部达成", "drill_record": "演练", "announced": "事先通知",
-    "objective": "目标", "target": "指标", "did": "所做的事", "evaluation": "评估",
+    "objective": "目标", "objective_target": "指标", "did": "所做的事", "evaluation": "评估",
+    "unit_minutes": "分钟", "unit_hours": "小时", "unit_per_week": "次/周",
+    "chart_numbers": "数据", "target": "目标（策略）", "deploy_ok": "成功", "deploy_failed": "失败",
+    "month_names": "1月,2月,3月,4月,5月,6月,7月,8月,9月,10月,11月,12月",
+    "weekday_names": "一,二,三,四,五,六,日", "month_label": "{year}年{month}",
+    "times_in": "时间按此时区显示", "written_as": "原文", "today": "今天",
+    "subscribe_ics": "订阅日历（releases.ics）", "subscribe_atom": "订阅事件（Atom 订阅源）",
+    "tier": "等级", "mttr": "解决用时（中位数）", "median": "中位数",
+    "built": "构建于", "from_commit": "提交", "open_for": "已持续",
+    "latest_update": "最近更新", "ago": "前", "update_overdue": "更新已逾期",
+    "action_items_below": "改进项及其负责人和状态见下方列表。", "newest_first": "最新的在前", "oldest_first": "最早的在前",
+}
+
+# Roles, timestamp fields, event types and decisions as words ("w." keys): records and the
+# policy hold them as keys (`incident_commander`, `status_change`, `detected_at`).
+WORDS_EN = {
+    "dev_lead": "Development lead", "qa": "QA", "ops": "Operations", "security": "Security",
+    "dba": "Database administrator", "cab": "Change advisory board",
+    "ops_manager": "Operations manager", "incident_commander": "Incident commander",
+    "comms_lead": "Communications lead", "service_owner": "Service owner", "admin": "Admin",
+    "impact_started_at": "Impact started", "detected_at": "Detected", "declared_at": "Declared",
+    "acknowledged_at": "Acknowledged", "mitigated_at": "Mitigated", "resolved_at": "Resolved",
+    "closed_at": "Closed", "action": "Action", "communication": "Communication",
+    "created": "Created", "declared": "Declared", "deploy_step": "Deploy step",
+    "detection": "Detection", "mitigation": "Mitigation", "note": "Note",
+    "postmortem": "Postmortem", "resolution": "Resolution", "role_change": "Role change",
+    "rollback": "Rollback", "status_change": "Status change", "verification": "Verification",
+    "reopen": "Reopened", "notification": "Notification", "approve": "approve", "reject": "reject", "revoke": "revoke",
+    "cancel": "cancel", "standard": "standard", "normal": "normal", "emergency": "emergency",
+}
+
+WORDS_ZH = {
+    "dev_lead": "开发负责人", "qa": "测试", "ops": "运维", "security": "安全",
+    "dba": "数据库管理员", "cab": "变更评审委员会", "ops_manager": "运维经理",
+    "incident_commander": "事件指挥官", "comms_lead": "沟通负责人", "service_owner": "服务负责人",
+    "admin": "管理员", "impact_started_at": "影响开始", "detected_at": "发现",
+    "declared_at": "宣布", "acknowledged_at": "确认", "mitigated_at": "缓解",
+    "resolved_at": "解决", "closed_at": "关闭", "action": "处置", "communication": "沟通",
+    "created": "创建", "declared": "宣布", "deploy_step": "部署步骤", "detection": "发现",
+    "mitigation": "缓解", "note": "备注", "postmortem": "复盘", "resolution": "解决",
+    "role_change": "角色变更", "rollback": "回滚", "status_change": "状态变更",
+    "verification": "验证", "reopen": "重新打开", "notification": "通报", "approve": "批准", "reject": "拒绝",
+    "revoke": "撤回", "cancel": "取消", "standard": "标准", "normal": "常规",
+    "emergency": "紧急",
 }
 
 # Lifecycle states, risks and decisions as badges show them; English shows the value itself.
@@ -149,10 +206,11 @@ STATES_ZH = {
     "in_review": "评审中",
 }
 
-CATALOGS = {"en": EN, "zh": {**ZH, **STATES_ZH}}
+CATALOGS = {"en": {**EN, **{f"w.{k}": v for k, v in WORDS_EN.items()}},
+            "zh": {**ZH, **STATES_ZH, **{f"w.{k}": v for k, v in WORDS_ZH.items()}}}
 
 
 def catalog(language: str | None) -> dict[str, str]:
     """The language's labels; any label it lacks falls back to English."""
-    chosen = CATALOGS.get((language or "en").split("-")[0].lower(), EN)
-    return {**EN, **chosen}
+    chosen = CATALOGS.get((language or "en").split("-")[0].lower(), CATALOGS["en"])
+    return {**CATALOGS["en"], **chosen}

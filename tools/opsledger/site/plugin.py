@@ -23,7 +23,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from opsledger.escape import safe
 from opsledger.problems import FatalError
 from opsledger.reporters import text
-from opsledger.site.build import ASSET_DIR, SiteBuild, generate, linker
+from opsledger.site.build import ASSET_DIR, SiteBuild, build_stamp, generate, linker
 
 log = logging.getLogger("mkdocs.plugins.opsledger")
 
@@ -44,6 +44,8 @@ class LedgerPlugin(BasePlugin[LedgerConfig]):  # type: ignore[no-untyped-call]
         top = Path(os.path.abspath(config.config_file_path)).parent
         _refuse_linked_docs_dir(Path(config.docs_dir), top)
         self.root = (top / self.config.ledger).resolve()
+        stamp = build_stamp(self.root, config.theme.get("language"))
+        config.copyright = f"{config.copyright} · {stamp}" if config.copyright else stamp
         for name in ("opsledger.css", "opsledger.js"):
             target = f"{ASSET_DIR}/{name}"
             chosen = config.extra_css if name.endswith(".css") else config.extra_javascript
@@ -59,7 +61,9 @@ class LedgerPlugin(BasePlugin[LedgerConfig]):  # type: ignore[no-untyped-call]
         _refuse_symlinks(Path(config.docs_dir))
         try:
             self.site = generate(self.root, config.theme.get("language"),
-                                 with_history=self.config.history)
+                                 with_history=self.config.history,
+                                 site_url=config.site_url or None,
+                                 directory_urls=config.use_directory_urls)
         except FatalError as exc:  # e.g. no opsledger.yaml where the plugin looks
             raise PluginError(f"opsledger: {safe(str(exc))} (plugin option `ledger`: "
                               f"{self.config.ledger!r}, relative to mkdocs.yml)") from None
@@ -84,7 +88,11 @@ class LedgerPlugin(BasePlugin[LedgerConfig]):  # type: ignore[no-untyped-call]
         link = linker(page.url, config.use_directory_urls)
         generated = self.site.pages.get(page.file.src_uri)
         if generated is not None:
-            return f'<h1 id="{generated.title}">{generated.title}</h1>\n' + generated.html(link)
+            if generated.titled:
+                return generated.html(link)
+            # The id MkDocs gave the placeholder's heading: "Skip to content" points there.
+            anchor = page.toc.items[0].id if page.toc.items else generated.title
+            return f'<h1 id="{anchor}">{generated.title}</h1>\n' + generated.html(link)
         if page.is_homepage and self.site.home is not None:
             return html + self.site.home(link)
         return html

@@ -41,7 +41,8 @@ def _renderer() -> MarkdownIt:
 
 
 def _demote(match: re.Match[str]) -> str:
-    return f"<{match.group(1)}h{min(int(match.group(2)) + 3, 6)}"
+    # Below the page's own h2 sections, with no level skipped (a postmortem's h1 is an h3).
+    return f"<{match.group(1)}h{min(int(match.group(2)) + 2, 6)}"
 
 
 def _cost(text: str) -> int:
@@ -57,6 +58,29 @@ def _cost(text: str) -> int:
         if "|" in line and "-" in line:
             width = max(width, line.count("|") + 1)
     return cost
+
+
+_ATX = re.compile(r" {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*")
+_FENCE = re.compile(r" {0,3}(```|~~~)")
+
+
+def replace_section(text: str, titles: tuple[str, ...], replacement: str) -> tuple[str, bool]:
+    """The text with the section under a heading named one of `titles` (any case) replaced,
+    up to the next heading of the same or a higher level; and whether there was one. Used
+    where the page shows that section from structured data instead."""
+    lines, out, level, fenced, found = text.split("\n"), [], 0, False, False
+    wanted = {t.casefold() for t in titles}
+    for line in lines:
+        fenced ^= bool(_FENCE.match(line))
+        heading = None if fenced else _ATX.fullmatch(line)
+        if heading and level and len(heading.group(1)) <= level:
+            level = 0
+        if heading and not level and heading.group(2).strip().casefold() in wanted:
+            level, found = len(heading.group(1)), True
+            out += [line, "", replacement, ""]
+        elif not level:
+            out.append(line)
+    return "\n".join(out), found
 
 
 def render(text: object) -> str:

@@ -49,7 +49,22 @@
     Array.prototype.forEach.call(selects, function (select) { select.addEventListener("change", apply); });
   }
 
+  // A timeline reads oldest first as written; the button turns it newest first and back.
+  function makeReversible(button) {
+    var list = button.nextElementSibling;
+    if (!list) { return; }
+    var labels = [button.textContent, button.getAttribute("data-ol-other")];
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var newest = button.getAttribute("aria-pressed") !== "true";
+      Array.prototype.slice.call(list.children).reverse().forEach(function (item) { list.appendChild(item); });
+      button.setAttribute("aria-pressed", newest ? "true" : "false");
+      button.textContent = labels[newest ? 1 : 0];
+    });
+  }
+
   function init() {
+    Array.prototype.forEach.call(document.querySelectorAll("button[data-ol-reverse]"), makeReversible);
     Array.prototype.forEach.call(document.querySelectorAll("table.ol-sortable"), makeSortable);
     Array.prototype.forEach.call(document.querySelectorAll("[data-ol-filter]"), makeFilter);
   }

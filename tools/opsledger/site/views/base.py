@@ -14,6 +14,7 @@ from opsledger.ledger import Ledger, Record
 from opsledger.metrics import incident_links
 from opsledger.policy import Policy
 from opsledger.signoffs import Verifier
+from opsledger.site.charts import number
 
 if TYPE_CHECKING:
     from opsledger.site.views.signoffs import Verdict
@@ -37,6 +38,7 @@ class Site:
     verdicts: dict[str, list[Verdict]] = field(default_factory=dict)
     _sorted: dict[str, list[Record]] = field(default_factory=dict)
     _links: dict[str, set[str]] | None = None
+    _ids: frozenset[str] | None = None
 
     def records(self, kind: str) -> list[Record]:
         """Readable records of a kind, newest id first."""
@@ -60,6 +62,32 @@ class Site:
         shown = text(value)
         return Badge(f"ol-{kind}-{slug(shown)}", self.labels.get(shown, shown))
 
+    def person(self, login: object) -> Person:
+        """A person as people know them: the policy's name, the login kept for the hover."""
+        shown = text(login)
+        entry = self.policy.people.get(shown)
+        name = entry.get("name") if isinstance(entry, dict) else None
+        return Person(str(name) if isinstance(name, str) and name else shown, shown)
+
+    def persons(self, logins: object) -> tuple[Person, ...]:
+        return tuple(self.person(login) for login in as_list(logins))
+
+    def word(self, key: object) -> str:
+        """A role, field or event type as a word in the site's language; an unknown key
+        as written, its underscores as spaces."""
+        shown = text(key)
+        if shown in self.policy.data.get("role_names", {}):  # the policy's own words win
+            return self.policy.role_name(shown, self.labels["language"])
+        return self.labels.get(f"w.{shown}") or shown.replace("_", " ")
+
+    @property
+    def record_ids(self) -> frozenset[str]:
+        """Ids whose page the site builds: only these become links in record text."""
+        if self._ids is None:
+            self._ids = frozenset(r.id for r in self.ledger.records.values()
+                                  if r.doc is not None and ids.RECORD_ID.fullmatch(r.id))
+        return self._ids
+
     def yesno(self, value: object) -> str:
         if value is True or value is False:
             return self.labels["yes" if value else "no"]
@@ -70,6 +98,12 @@ class Site:
 class Badge:
     css: str     # ol-<kind>-<slug>: only [a-z0-9-], whatever the record says
     label: str
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str    # the policy's name; the login where the policy has none
+    login: str
 
 
 @dataclass(frozen=True)
@@ -92,7 +126,7 @@ class Event:
     when: str
     type: str
     text: str    # Markdown
-    by: str
+    by: Person | None
     important: bool
     highlight: bool
     to: str = ""     # a notification's recipient and channel: "legal_counsel (phone)"
@@ -159,8 +193,22 @@ def human(span: float | None) -> str:
 
 
 def tile(site: Site, key: str, value: object) -> Fact:
-    """A headline number under its label; "-" where there is nothing to measure yet."""
-    return Fact(site.labels[key], "-" if value is None else str(value))
+    """A headline number under its label, with its unit; "-" where there is nothing to
+    measure yet."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return Fact(site.labels[key], "-" if value is None else str(value))
+    return Fact(site.labels[key], with_unit(site, key, value))
+
+
+def with_unit(site: Site, key: str, value: float) -> str:
+    """A number as its key says it is measured: a rate in %, then by the key's suffix."""
+    if key.endswith("_rate"):
+        return f"{number(value * 100)} %"
+    for suffix, unit in (("_per_week", "unit_per_week"), ("_hours", "unit_hours"),
+                         ("_minutes", "unit_minutes")):
+        if key.endswith(suffix):
+            return f"{number(value)} {site.labels[unit]}"
+    return number(value)
 
 
 def page_of(site: Site, record_id: str) -> str | None:
@@ -183,11 +231,18 @@ def related(site: Site, record: Record, fields: tuple[str, ...]) -> tuple[Relate
     return tuple(out)
 
 
-def timeline(record: Record) -> tuple[Event, ...]:
-    return tuple(Event(when(e.get("at")), text(e.get("type")), text(e.get("text")),
-                       text(e.get("by")), bool(e.get("important")),
+def _notified(site: Site, event: dict[str, Any]) -> str:
+    """Who a notification went to, and how."""
+    to = site.word(event.get("to")) if event.get("to") else ""
+    return to + (f" ({text(event.get('via'))})" if event.get("via") else "")
+
+
+def timeline(site: Site, record: Record) -> tuple[Event, ...]:
+    return tuple(Event(when(e.get("at")), site.word(e.get("type")), text(e.get("text")),
+                       site.person(e["by"]) if e.get("by") else None,
+                       bool(e.get("important")),
                        bool(e.get("important")) or e.get("type") in MARKED_EVENTS,
-                       text(e.get("to")) + (f" ({text(e.get('via'))})" if e.get("via") else ""))
+                       _notified(site, e))
                  for e in dicts(record.data.get("timeline")))
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from opsledger import lifecycle, timefmt
 from opsledger.site.views.base import Fact, Site, as_dict, tile, when
 from opsledger.site.views.incident import IncidentRow, incident_row
+from opsledger.site.views.live import OpenIncident, open_incident
 from opsledger.site.views.release import ReleaseRow, release_row
 
 SEVERITIES = (*lifecycle.SEVERITIES, lifecycle.UNKNOWN_SEVERITY)
@@ -28,20 +29,26 @@ class Freeze:
 
 
 @dataclass(frozen=True)
+class OpenRow:
+    row: IncidentRow
+    live: OpenIncident
+
+
+@dataclass(frozen=True)
 class Home:
     open_count: int
     upcoming_count: int
     headline: tuple[Fact, ...]
-    open_by_severity: tuple[tuple[IncidentRow, ...], ...]   # most severe first
+    open_by_severity: tuple[tuple[OpenRow, ...], ...]   # most severe first
     upcoming: tuple[ReleaseRow, ...]
     freezes: tuple[Freeze, ...]
 
 
 def home(site: Site, dora: dict[str, Any]) -> Home:
-    open_rows = [incident_row(site, r) for r in site.records("incident")
-                 if r.data.get("status") in lifecycle.INCIDENT_OPEN
+    open_rows = [OpenRow(incident_row(site, r), live) for r in site.records("incident")
+                 if (live := open_incident(site, r)) is not None
                  and r.data.get("mode") == "real"]
-    groups = [tuple(row for row in open_rows if row.severity == sev) for sev in SEVERITIES]
+    groups = [tuple(o for o in open_rows if o.row.severity == sev) for sev in SEVERITIES]
     upcoming = _upcoming(site)
     return Home(open_count=len(open_rows), upcoming_count=len(upcoming),
                 headline=tuple(tile(site, key, dora[key]) for key in HEADLINE),

@@ -10,11 +10,13 @@ from opsledger.ledger import Record
 from opsledger.metrics import span_minutes
 from opsledger.obligations import item_done, item_overdue, postmortem_due, postmortem_required
 from opsledger.requirements import close_gate
+from opsledger.site.richtext import replace_section
 from opsledger.site.views.base import (
     Badge,
     CommitRow,
     Event,
     Fact,
+    Person,
     Related,
     Site,
     as_dict,
@@ -29,6 +31,7 @@ from opsledger.site.views.base import (
     when,
 )
 from opsledger.site.views.drills import DrillSection, drill_section
+from opsledger.site.views.live import OpenIncident, open_incident
 from opsledger.site.views.response import Response, response
 from opsledger.site.views.signoffs import Matrix, SignoffRow, matrix, signoff_rows
 
@@ -61,7 +64,7 @@ class ActionItem:
     page: str
     id: str
     title: str     # Markdown
-    owner: str
+    owner: Person
     due: str
     ticket: str
     status: Badge
@@ -73,7 +76,7 @@ class ActionItem:
 @dataclass(frozen=True)
 class Role:
     role: str
-    person: str
+    person: Person
     since: str
 
 
@@ -93,6 +96,7 @@ class LessonGroup:
 @dataclass(frozen=True)
 class IncidentPage:
     row: IncidentRow
+    live: OpenIncident | None    # while the incident is open
     summary: str                 # Markdown
     durations: tuple[Fact, ...]
     duplicate_of: str
@@ -138,7 +142,7 @@ def incident_row(site: Site, record: Record) -> IncidentRow:
 def action_items(site: Site, record: Record) -> tuple[ActionItem, ...]:
     return tuple(ActionItem(
         incident=record.id, page=ids.page_path(record.id), id=text(item.get("id")),
-        title=text(item.get("title")), owner=text(item.get("owner")),
+        title=text(item.get("title")), owner=site.person(item.get("owner")),
         due=text(item.get("due")), ticket=text(item.get("ticket")),
         status=site.badge("ai", item.get("status")), lane=text(item.get("status")),
         done=item_done(item),
@@ -152,23 +156,24 @@ def incident_page(site: Site, record: Record) -> IncidentPage:
     impact = as_dict(data.get("impact"))
     lessons = as_dict(data.get("lessons"))
     return IncidentPage(
-        row=incident_row(site, record), summary=text(data.get("summary")),
+        row=incident_row(site, record), live=open_incident(site, record),
+        summary=text(data.get("summary")),
         durations=tuple(Fact(site.labels[name], human(minutes))
                         for name, minutes in span_minutes(stamps).items() if human(minutes)),
         duplicate_of=text(data.get("duplicate_of")),
         response=response(site, record), drill=drill_section(site, record),
-        roles=tuple(Role(text(r.get("role")), text(r.get("person")), when(r.get("assumed_at")))
+        roles=tuple(Role(site.word(r.get("role")), site.person(r.get("person")),
+                         when(r.get("assumed_at")))
                     for r in dicts(data.get("roles"))),
-        timeline=timeline(record), impact_summary=text(impact.get("summary")),
+        timeline=timeline(site, record), impact_summary=text(impact.get("summary")),
         impact=tuple(Fact(site.labels[key], site.yesno(impact[key]))
                      for key in IMPACT_FACTS if impact.get(key) is not None),
         regions=people(impact.get("regions")),
-        stamps=tuple(Fact(str(name), when(value)) for name, value in stamps.items()),
+        stamps=tuple(Fact(site.word(name), when(value)) for name, value in stamps.items()),
         postmortem_required=site.labels[
             "required" if postmortem_required(record, site.policy) else "not_required"],
         postmortem_due=text(postmortem_due(record, site.policy)),
-        postmortem_text=None if record.postmortem is None
-        else record.postmortem.decode("utf-8", "replace"),
+        postmortem_text=_postmortem(site, record),
         causes=tuple(Cause(text(c.get("category")), bool(c.get("contributing")),
                            text(c.get("summary"))) for c in dicts(data.get("root_causes"))),
         has_lessons=bool(lessons),
@@ -177,6 +182,18 @@ def incident_page(site: Site, record: Record) -> IncidentPage:
         action_items=action_items(site, record), gate=_close_gate(site, record),
         signoffs=signoff_rows(site, record), related=related(site, record, ("status",)),
         history=history(site, record))
+
+
+def _postmortem(site: Site, record: Record) -> str | None:
+    """The postmortem's own action-item section gives way to a link to the structured list,
+    so each item shows once, with the title, owner and status the record tracks."""
+    if record.postmortem is None:
+        return None
+    body = record.postmortem.decode("utf-8", "replace")
+    if not dicts(record.data.get("action_items")):
+        return body
+    return replace_section(body, ("action items", site.labels["action_items"]),
+                           f"[{site.labels['action_items_below']}](#action-items)")[0]
 
 
 def _close_gate(site: Site, record: Record) -> Matrix | None:

@@ -1,14 +1,11 @@
-"""The index pages: incidents, releases, postmortems, the release calendar, the board."""
+"""The index pages: incidents, releases, postmortems, the action-item board."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
 from typing import TypeVar
 
-from opsledger import timefmt
 from opsledger.obligations import postmortem_due, postmortem_overdue, postmortem_required
 from opsledger.site.views.base import Site, as_dict
 from opsledger.site.views.incident import ActionItem, IncidentRow, action_items, incident_row
@@ -49,25 +46,6 @@ class PostmortemRow:
 @dataclass(frozen=True)
 class Postmortems:
     rows: tuple[PostmortemRow, ...]
-
-
-@dataclass(frozen=True)
-class CalendarEntry:
-    day: str
-    release: ReleaseRow
-
-
-@dataclass(frozen=True)
-class Week:
-    monday: str
-    current: bool
-    freezes: tuple[str, ...]
-    releases: tuple[CalendarEntry, ...]
-
-
-@dataclass(frozen=True)
-class Calendar:
-    weeks: tuple[Week, ...]
 
 
 @dataclass(frozen=True)
@@ -118,30 +96,6 @@ def postmortems(site: Site) -> Postmortems:
         for r in site.records("incident")
         if postmortem_required(r, site.policy) or r.postmortem is not None or
         as_dict(r.data.get("postmortem")).get("status") not in (None, "not_started")))
-
-
-def calendar(site: Site) -> Calendar:
-    """Releases grouped by the ISO week their window starts in, newest week first."""
-    weeks: dict[date, list[CalendarEntry]] = defaultdict(list)
-    for record in site.records("release"):
-        row = release_row(site, record)
-        start = timefmt.parse_or_none(as_dict(record.data.get("window")).get("start"))
-        if start is not None:
-            monday = (start - timedelta(days=start.weekday())).date()
-            weeks[monday].append(CalendarEntry(start.strftime("%a %d %b %H:%M"), row))
-    this_week = (site.now - timedelta(days=site.now.weekday())).date()
-    freezes = site.policy.freeze_windows()
-    for window in freezes:  # a frozen week shows even when nothing is planned in it
-        day = window.start.date() - timedelta(days=window.start.weekday())
-        while day <= window.end.date():
-            weeks.setdefault(day, [])
-            day += timedelta(days=7)
-    return Calendar(tuple(
-        Week(monday.isoformat(), monday == this_week,
-             tuple(w.name for w in freezes if w.start.date() < monday + timedelta(days=7)
-                   and w.end.date() >= monday),
-             tuple(sorted(entries, key=lambda e: e.release.start_sort)))
-        for monday, entries in sorted(weeks.items(), reverse=True)))
 
 
 def board(site: Site) -> Board:

@@ -15,6 +15,7 @@ from opsledger.site.views.base import (
     CommitRow,
     Event,
     Fact,
+    Person,
     Related,
     Site,
     as_dict,
@@ -47,7 +48,7 @@ class ReleaseRow:
     start: str            # as people read it
     start_sort: str       # as written: sorts in time order
     end: str
-    requested_by: str
+    requested_by: Person
     status_badge: Badge
     risk_badge: Badge
     emergency_badge: Badge | None
@@ -76,7 +77,7 @@ class Execution:
 
 @dataclass(frozen=True)
 class Review:
-    by: str
+    by: Person
     when: str
     summary: str                 # Markdown
     follow_ups: tuple[str, ...]  # Markdown
@@ -85,7 +86,7 @@ class Review:
 @dataclass(frozen=True)
 class ReleasePage:
     row: ReleaseRow
-    executor: str
+    executor: Person
     summary: str                    # Markdown
     matrix: Matrix
     changes: tuple[str, ...]        # Markdown
@@ -99,8 +100,8 @@ class ReleasePage:
     rollback_rehearsed: str
     rollback_trigger: str           # Markdown
     rollback_steps: tuple[str, ...]  # Markdown
-    commander: str
-    oncall: str
+    commander: Person
+    oncall: tuple[Person, ...]
     escalation: tuple[Escalation, ...]
     communication: str              # Markdown
     abort_criteria: tuple[str, ...]  # Markdown
@@ -121,7 +122,7 @@ def release_row(site: Site, record: Record) -> ReleaseRow:
         status=text(data.get("status")), risk=text(data.get("risk")),
         change_type=text(data.get("change_type")), year=record.id[4:8],
         start=when(window.get("start")), start_sort=text(window.get("start")),
-        end=when(window.get("end")), requested_by=text(data.get("requested_by")),
+        end=when(window.get("end")), requested_by=site.person(data.get("requested_by")),
         status_badge=site.badge("status", data.get("status")),
         risk_badge=site.badge("risk", data.get("risk")),
         emergency_badge=site.badge("ct", "emergency")
@@ -134,7 +135,7 @@ def release_page(site: Site, record: Record) -> ReleasePage:
     rollback = as_dict(data.get("rollback"))
     response = as_dict(data.get("emergency_response"))
     return ReleasePage(
-        row=release_row(site, record), executor=text(data.get("executor")),
+        row=release_row(site, record), executor=site.person(data.get("executor")),
         summary=text(data.get("summary")),
         matrix=matrix(site, evaluate(record, site.policy, approval_gate(record, site.policy),
                                        site.verifier)),
@@ -149,15 +150,15 @@ def release_page(site: Site, record: Record) -> ReleasePage:
         rollback_rehearsed=site.yesno(rollback.get("rehearsed")),
         rollback_trigger=text(rollback.get("trigger")),
         rollback_steps=texts(rollback.get("steps")),
-        commander=text(response.get("incident_commander")),
-        oncall=people(response.get("oncall")),
+        commander=site.person(response.get("incident_commander")),
+        oncall=site.persons(response.get("oncall")),
         escalation=tuple(Escalation(text(e.get("after_minutes")), text(e.get("contact")),
                                     text(e.get("via")))
                          for e in dicts(response.get("escalation"))),
         communication=text(response.get("communication")),
         abort_criteria=texts(response.get("abort_criteria")),
-        execution=_execution(site, data.get("execution")), timeline=timeline(record),
-        review=_review(data.get("review")),
+        execution=_execution(site, data.get("execution")), timeline=timeline(site, record),
+        review=_review(site, data.get("review")),
         linked=related(site, record, ("severity", "status")),
         signoffs=signoff_rows(site, record), history=history(site, record))
 
@@ -177,9 +178,9 @@ def _execution(site: Site, value: Any) -> Execution | None:
                      text(execution.get("notes")))
 
 
-def _review(value: Any) -> Review | None:
+def _review(site: Site, value: Any) -> Review | None:
     review = as_dict(value)
     if not review:
         return None
-    return Review(text(review.get("by")), when(review.get("at")), text(review.get("summary")),
-                  texts(review.get("follow_ups")))
+    return Review(site.person(review.get("by")), when(review.get("at")),
+                  text(review.get("summary")), texts(review.get("follow_ups")))

@@ -54,7 +54,7 @@ def response(site: Site, record: Record) -> Response:
     filled: dict[str, list[str]] = {}
     for assignment in dicts(data.get("roles")):
         role, person = text(assignment.get("role")), text(assignment.get("person"))
-        filled.setdefault(role, []).append(person)
+        filled.setdefault(role, []).append(site.person(person).name)
     return Response(
         severity=level, type=text(data.get("type")),
         roles=tuple(AskedRole(role_label(site, role), role, ", ".join(filled.get(role, [])))

@@ -8,7 +8,7 @@ from opsledger.approval import Evaluation, fillable
 from opsledger.ledger import Record
 from opsledger.signoffs import Verdict as Judged
 from opsledger.signoffs import judge_all, latest
-from opsledger.site.views.base import Badge, Site, people, text, when
+from opsledger.site.views.base import Badge, Person, Site, text, when
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class Verdict:
 @dataclass(frozen=True)
 class SignoffRow:
     role: str
-    person: str
+    person: Person
     decision: str
     comment: str        # Markdown
     when: str
@@ -41,16 +41,16 @@ class SignoffRow:
 @dataclass(frozen=True)
 class SlotRow:
     role: str
-    person: str          # who fills it; "" while it is missing
+    person: Person | None            # who fills it; None while it is missing
     state: Badge
-    not_counted: str     # who signed for the role without counting
-    candidates: str      # who could sign, "-" for nobody
+    not_counted: tuple[Person, ...]  # who signed for the role without counting
+    candidates: tuple[Person, ...]   # who could sign
 
 
 @dataclass(frozen=True)
 class Rejection:
     role: str
-    person: str
+    person: Person
     state: Badge
 
 
@@ -83,7 +83,8 @@ def _verdict(verdict: Judged, superseded: bool) -> Verdict:
 
 
 def signoff_rows(site: Site, record: Record) -> tuple[SignoffRow, ...]:
-    return tuple(SignoffRow(role=v.role, person=v.person, decision=text(v.decision),
+    return tuple(SignoffRow(role=site.word(v.role), person=site.person(v.person),
+                            decision=site.word(v.decision),
                             comment=text(v.comment), when=when(v.at),
                             state=site.badge("sig", v.state), evidence=v.evidence,
                             reason=v.reason, superseded=v.superseded)
@@ -96,11 +97,13 @@ def matrix(site: Site, evaluation: Evaluation) -> Matrix:
     for slot in evaluation.slots:
         stale = [person for (role, person), state in states.items()
                  if role == slot.role and state != "valid" and person != slot.person]
-        slots.append(SlotRow(role=slot.role, person=slot.person or "",
+        slots.append(SlotRow(role=site.word(slot.role),
+                             person=site.person(slot.person) if slot.person else None,
                              state=site.badge("sig", "valid" if slot.person else "missing"),
-                             not_counted=people(stale),
-                             candidates=people(slot.candidates) or "-"))
-    return Matrix(tuple(slots), tuple(Rejection(role, person, site.badge("sig", "rejected"))
+                             not_counted=site.persons(stale),
+                             candidates=site.persons(slot.candidates)))
+    return Matrix(tuple(slots), tuple(Rejection(site.word(role), site.person(person),
+                                                site.badge("sig", "rejected"))
                                       for role, person in evaluation.rejected_by),
                   evaluation.met, not evaluation.met and
                   not fillable(evaluation.gate.slots, site.policy, set(evaluation.excluded)))

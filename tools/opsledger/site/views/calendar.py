@@ -1,0 +1,121 @@
+"""The release calendar: month grids (weeks by days) with release windows on the days they
+start and freeze windows shaded, all in the policy's display time zone."""
+
+from __future__ import annotations
+
+import calendar as stdcal
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from opsledger import timefmt
+from opsledger.policy import FreezeWindow
+from opsledger.site.views.base import Site, as_dict, when
+from opsledger.site.views.release import ReleaseRow, release_row
+
+
+@dataclass(frozen=True)
+class Slot:
+    time: str          # HH:MM in the display zone
+    written: str       # the start as written, where its offset is not the zone's; else ""
+    release: ReleaseRow
+
+
+@dataclass(frozen=True)
+class Day:
+    number: int        # 0: a padding cell of the week outside the month
+    iso: str
+    css: str           # ol-frozen, ol-today, ol-empty: how the cell is drawn
+    today: bool
+    freezes: tuple[str, ...]
+    releases: tuple[Slot, ...]
+
+
+@dataclass(frozen=True)
+class Month:
+    key: str           # 2026-12: the anchor
+    label: str
+    weeks: tuple[tuple[Day, ...], ...]
+
+
+@dataclass(frozen=True)
+class FreezeNote:
+    name: str
+    start: str
+    end: str
+
+
+@dataclass(frozen=True)
+class Calendar:
+    zone: str
+    weekdays: tuple[str, ...]
+    months: tuple[Month, ...]
+    freezes: tuple[FreezeNote, ...]
+
+
+def calendar(site: Site) -> Calendar:
+    zone = site.policy.display_zone()
+    slots = _slots(site)
+    freezes = site.policy.freeze_windows()
+    today = site.now.astimezone(zone).date()
+    shown = {(today.year, today.month)} | {(d.year, d.month) for d in slots}
+    for window in freezes:
+        shown.update(_months(window.start.astimezone(zone), window.end.astimezone(zone)))
+    names = site.labels["month_names"].split(",")
+    return Calendar(
+        str(zone), tuple(site.labels["weekday_names"].split(",")),
+        tuple(Month(f"{y:04d}-{m:02d}", site.labels["month_label"].format(
+            month=names[m - 1], year=y), _weeks(site, y, m, today, slots, freezes))
+            for y, m in sorted(shown)),
+        tuple(FreezeNote(w.name, local(site, w.start), local(site, w.end)) for w in freezes))
+
+
+def _months(first: datetime, last: datetime) -> list[tuple[int, int]]:
+    """(year, month) of every month from first to last."""
+    out, year, month = [], first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        out.append((year, month))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
+
+
+def local(site: Site, moment: datetime) -> str:
+    """A time in the display zone, as people read it."""
+    return when(timefmt.format_time(moment.astimezone(site.policy.display_zone())))
+
+
+def _slots(site: Site) -> dict[date, list[Slot]]:
+    zone, out = site.policy.display_zone(), dict[date, list[Slot]]()
+    for record in site.records("release"):
+        written = as_dict(record.data.get("window")).get("start")
+        start = timefmt.parse_or_none(written)
+        if start is None:
+            continue
+        shown = start.astimezone(zone)
+        out.setdefault(shown.date(), []).append(Slot(
+            shown.strftime("%H:%M"),
+            "" if shown.utcoffset() == start.utcoffset() else when(written),
+            release_row(site, record)))
+    for day in out.values():
+        day.sort(key=lambda s: s.time)
+    return out
+
+
+def _weeks(site: Site, year: int, month: int, today: date, slots: dict[date, list[Slot]],
+           freezes: list[FreezeWindow]) -> tuple[tuple[Day, ...], ...]:
+    zone = site.policy.display_zone()
+
+    def frozen(day: date) -> tuple[str, ...]:
+        start = datetime.combine(day, time(), zone)
+        return tuple(w.name for w in freezes
+                     if w.start < start + timedelta(days=1) and w.end > start)
+
+    def day(d: date) -> Day:
+        if d.month != month:
+            return Day(0, d.isoformat(), "ol-pad", False, (), ())
+        names, releases = frozen(d), tuple(slots.get(d, ()))
+        css = [c for c, on in (("ol-frozen", names), ("ol-today", d == today),
+                               ("ol-empty", not releases)) if on]
+        return Day(d.day, d.isoformat(), " ".join(css), d == today, names, releases)
+
+    return tuple(tuple(map(day, week))
+                 for week in stdcal.Calendar().monthdatescalendar(year, month))

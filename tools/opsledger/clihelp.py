@@ -39,6 +39,8 @@ OPTIONS: dict[tuple[str, str], str] = {
     ("new", "risk"): "release: low, medium, high or critical (decides the sign-offs needed)",
     ("new", "change_type"): "release: standard, normal or emergency",
     ("new", "severity"): f"incident: {SEVERITY}",
+    ("new", "incident_type"): "incident: incident (default), security or data; the type adds "
+                              "the roles and notifications the policy's response plan names",
     ("new", "mode"): "incident: real, or drill / test (kept out of metrics)",
     ("new", "person"): "who requests or declares it (default: the person with git's user.email)",
     ("renumber", "old"): "the record's current id, e.g. REL-2026-0011",

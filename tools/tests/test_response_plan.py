@@ -217,3 +217,12 @@ def test_due_leaves_closed_incidents_alone(ledger: GitLedger,
     ledger.write(NEW, _data_incident("closed", "SEV3", STAFFED))
     _, out = _due(capsys)
     assert "INC-2026-0009" not in out
+
+
+def test_new_data_incident_starts_with_its_type(ledger: GitLedger,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["new", "incident", "--type", "data", "--severity", "SEV2", "--title",
+                 "Export bucket was public", "--service", "payments-api", "--as", "heidi"]) == 0
+    path = capsys.readouterr().out.strip().splitlines()[-1]
+    assert "\ntype: data " in ledger.read(path)
+    assert main(["validate", path]) == 0, capsys.readouterr().out

@@ -18,7 +18,8 @@ from opsledger.workspace import Workspace
 
 def run(*, kind: Kind, title: str | None, system: str | None, version: str | None,
         risk: str | None, change_type: str | None, severity: str | None,
-        service: list[str] | None, mode: str | None, person: str | None) -> Outcome:
+        service: list[str] | None, mode: str | None, person: str | None,
+        incident_type: str | None = None) -> Outcome:
     workspace = Workspace.open(person=person)
     who = workspace.person()
     now = workspace.clock.replace(microsecond=0)
@@ -35,6 +36,7 @@ def run(*, kind: Kind, title: str | None, system: str | None, version: str | Non
               "change_type": change_type or "normal",
               "severity": json.dumps(severity or "SEV?"),
               "mode": mode or "real",
+              "type": incident_type or "incident",
               "postmortem_required": json.dumps(severity_requires_postmortem(
                   workspace.policy, mode or "real", severity)),
               "start": timefmt.format_time(now + timedelta(days=1)),

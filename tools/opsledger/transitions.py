@@ -311,9 +311,11 @@ def _as_before(change: Change, gate: Gate) -> Gate:
 
 
 def _added_only(change: Change, gate: Gate) -> frozenset[str] | None:
-    """A downgrade's sign-off counts for the downgrade it comes with: the content it signs
-    (the lower severity) recurs if the severity goes up and down again."""
-    if gate.name != "downgrade" or change.verifier is None:
+    """A downgrade's or a reopen's sign-off counts for the transition it comes with, in the
+    same pull request: the content a downgrade signs (the lower severity) recurs if the
+    severity goes up and down again, and a reopen's content is the same at every reopen, so
+    only history (never a time someone wrote) can tell which reopen a sign-off was for."""
+    if gate.name not in ("downgrade", "reopen") or change.verifier is None:
         return None
     return change.verifier.added
 

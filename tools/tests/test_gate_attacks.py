@@ -535,3 +535,62 @@ def test_revoke_merged_after_the_fork_stops_the_branch(
     assert "OL303: REL-2026-0004: approval (still held when implementation starts): missing " \
            "sign-off: qa" in out
     assert "(merged into " in out
+
+
+# A reopen sign-off counts for the reopen it comes with, never for a later one -------------
+
+REOPEN_AT = "2026-11-27T10:00:00+00:00"
+
+
+def _reopen(keys: dict[str, Path], *, sign_too: bool) -> int:
+    if sign_too:
+        sign(keys, "INC-2026-0002", "incident_commander", "dave", "--gate", "reopen")
+    return main(["status", "INC-2026-0002", "investigating", "--as", "dave", "--note",
+                 "Login latency is back.", "--now", REOPEN_AT])
+
+
+@pytest.fixture
+def reopened_once(keyed: GitLedger, keys: dict[str, Path]) -> str:
+    base = keyed.git("rev-parse", "HEAD")
+    assert _reopen(keys, sign_too=True) == 0
+    keyed.commit("reopen INC-2026-0002", who="dave")
+    assert main(["status", "INC-2026-0002", "resolved", "--as", "dave", "--note", "fixed again",
+                 "--now", "2026-11-27T11:00:00+00:00"]) == 0
+    keyed.commit("resolved again", who="dave")
+    return base
+
+
+def test_reopen_with_its_own_signoff_passes(keyed: GitLedger, keys: dict[str, Path],
+                                            reopened_once: str,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = run_check(capsys, reopened_once)
+    assert code == 0, out
+    base = keyed.git("rev-parse", "HEAD")
+    sign(keys, "INC-2026-0002", "incident_commander", "dave", "--gate", "reopen")
+    assert main(["status", "INC-2026-0002", "investigating", "--as", "dave", "--note",
+                 "And again.", "--now", "2026-11-27T12:00:00+00:00"]) == 0
+    keyed.commit("second reopen, signed", who="dave")
+    code, out = run_check(capsys, base)
+    assert code == 0, out
+
+
+def test_a_merged_reopen_signoff_does_not_reopen_again(
+        keyed: GitLedger, reopened_once: str, capsys: pytest.CaptureFixture[str]) -> None:
+    base = keyed.git("rev-parse", "HEAD")
+    keyed.edit(f"{INC2}/incident.yaml", "status: resolved", "status: investigating")
+    keyed.write(f"{INC2}/incident.yaml", keyed.read(f"{INC2}/incident.yaml").rstrip("\n") + "\n")
+    text = keyed.read(f"{INC2}/incident.yaml")
+    assert "type: reopen" in text
+    # mallory reopens by hand, with a reason, relying on dave's earlier sign-off
+    lines = text.splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.startswith("timeline:"))
+    end = at + 1
+    while end < len(lines) and lines[end].startswith(("  ", "- ")):
+        end += 1
+    lines.insert(end, "  - {at: 2026-11-27T12:00:00+00:00, type: reopen, text: again., "
+                      "by: mallory}\n")
+    keyed.write(f"{INC2}/incident.yaml", "".join(lines))
+    keyed.commit("reopen again", who="mallory")
+    code, out = run_check(capsys, base)
+    assert code == 1
+    assert "OL303: INC-2026-0002: reopening: missing sign-off: incident_commander" in out

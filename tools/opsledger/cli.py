@@ -95,6 +95,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--as", dest="person", metavar="PERSON")
     p.add_argument("--key", metavar="FILE")
     p.add_argument("--out", metavar="FILE", help="write the approval here (default: print it)")
+    p.add_argument("--base", default="main", metavar="REV", help="the branch the change "
+                   "merges into (default: main): the approval is for this change from it")
     p.add_argument("--at", metavar="TIME", help="signing time (default: now)")
 
     p = sub.add_parser("status", help="move a record to a new state")
@@ -190,7 +192,7 @@ def _run(args: argparse.Namespace) -> Outcome:
         case "sign-trust-root":
             from opsledger.commands import sign_trust_root
             return sign_trust_root.run(rev=a.rev, person=a.person, key=a.key, out=a.out,
-                                       at=a.at)
+                                       at=a.at, base=a.base)
         case "status":
             from opsledger.commands import status
             return status.run(record_id=a.record_id, new_state=a.new_state, note=a.note,

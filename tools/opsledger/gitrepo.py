@@ -191,6 +191,12 @@ class GitRepo:
         except GitCommandError:
             return None
 
+    def last_change_outside(self, commit: str, *excluded: str) -> str:
+        """The newest first-parent commit up to `commit` that changed anything outside the
+        `excluded` directories ("" when none did)."""
+        return self._run("log", "-1", "--first-parent", "--format=%H", commit, "--", ".",
+                         *(f":(exclude){name}" for name in excluded)).strip()
+
     def commit_time(self, commit: str) -> datetime:
         return datetime.fromisoformat(self._run("show", "-s", "--format=%cI", commit).strip())
 

@@ -91,7 +91,8 @@ def judge_commits(repo: GitRepo, trust_commit: str | None, old: str | None, new:
     since = repo.commit_time(trust_commit) if trust_commit and trust_paths else None
     problems = trustroot.check_change(repo, None if bootstrap else trust.policy, new,
                                       trust_paths, record_paths,
-                                      evidence or trustroot.Evidence(reviews), since)
+                                      evidence or trustroot.Evidence(reviews), since,
+                                      trust_commit)
     if not names:
         return Judgement(ordered(problems + trust.problems), 0, ())
     base_ledger = scan(old_tree, names)

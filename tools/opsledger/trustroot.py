@@ -73,6 +73,14 @@ def tree_digest(repo: GitRepo, commit: str) -> str | None:
     return hashed.hexdigest()
 
 
+def trust_root_version(repo: GitRepo, commit: str | None) -> str:
+    """The last commit on the base's first-parent line that changed its trust root: what a
+    signed approval of a change is bound to. Records merged since do not move it; any
+    trust-root change does, a revert included (so approvals of an undone change cannot be
+    replayed to bring it back)."""
+    return repo.last_change_outside(commit, "releases", "incidents") if commit else ""
+
+
 def read_reviews(path: Path, flag: str) -> list[dict[str, Any]]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -85,7 +93,8 @@ def read_reviews(path: Path, flag: str) -> list[dict[str, Any]]:
 
 def check_change(repo: GitRepo, base: Policy | None, new: str, trust_paths: list[str],
                  record_paths: list[str], evidence: Evidence,
-                 since: datetime | None = None) -> list[Problem]:
+                 since: datetime | None = None,
+                 base_commit: str | None = None) -> list[Problem]:
     """Problems of a change to the trust root; `base` is None when the change bootstraps;
     `since` is when the base commit was made (a key is not retired before it)."""
     if not trust_paths:
@@ -104,7 +113,7 @@ def check_change(repo: GitRepo, base: Policy | None, new: str, trust_paths: list
     if base is not None:
         if head is not None and POLICY_FILE in trust_paths and since is not None:
             problems += key_changes(base, head, since)
-        problems += approval_problems(repo, base, new, trust_paths, evidence)
+        problems += approval_problems(repo, base, new, trust_paths, evidence, base_commit)
     return problems
 
 
@@ -122,7 +131,7 @@ def head_problems(repo: GitRepo, new: str) -> tuple[Policy | None, list[Problem]
 
 
 def approval_problems(repo: GitRepo, policy: Policy, new: str, paths: list[str],
-                      evidence: Evidence) -> list[Problem]:
+                      evidence: Evidence, base_commit: str | None = None) -> list[Problem]:
     slots = policy.trust_root_slots()
     where, changed = paths[0], f"this change edits the trust root ({_listed(paths)})"
     if slots is None:
@@ -141,7 +150,7 @@ def approval_problems(repo: GitRepo, policy: Policy, new: str, paths: list[str],
                         "their `opsledger sign-trust-root` approvals with `--approvals DIR`)")]
     digest = tree_digest(repo, new)
     assert digest is not None  # the head was resolved
-    found = _approvers(repo, policy, digest, evidence)
+    found = _approvers(repo, policy, trust_root_version(repo, base_commit), digest, evidence)
     if len(fill(slots, found.people, policy)) == sum(s.count for s in slots):
         return []
     got = ", ".join(sorted(found.people)) or "nobody"
@@ -150,13 +159,14 @@ def approval_problems(repo: GitRepo, policy: Policy, new: str, paths: list[str],
                     f"{need} on a commit with this trust-root tree; approved by {got}{why}")]
 
 
-def _approvers(repo: GitRepo, policy: Policy, digest: str, evidence: Evidence) -> Approvers:
+def _approvers(repo: GitRepo, policy: Policy, base_version: str, digest: str,
+               evidence: Evidence) -> Approvers:
     found = Approvers()
     if evidence.reviews is not None:
         found = approvers(evidence.reviews, evidence.pr, policy, digest,
                           lambda commit: tree_digest(repo, commit))
     if evidence.approvals is not None:
-        signed = signed_approvers(evidence.approvals, policy, digest,
+        signed = signed_approvers(evidence.approvals, policy, base_version, digest,
                                   evidence.now or timefmt.now_utc())
         found.people |= signed.people
         found.reasons += signed.reasons

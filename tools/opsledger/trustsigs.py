@@ -19,7 +19,10 @@ from opsledger.trustreviews import Approvers
 from opsledger.yamlout import mapping
 
 APPROVES = "trust-root"
-FIELDS = ("approves", "digest", "commit", "by", "at", "signature")
+# `base` (the last commit that changed the base's trust root) binds the approval to the trust
+# root it changes: without it, approvals of a change later undone could be replayed to bring
+# that change back, even through a revert that restores the same tree.
+FIELDS = ("approves", "base", "digest", "commit", "by", "at", "signature")
 
 
 @dataclass(frozen=True)
@@ -32,9 +35,11 @@ def payload(data: dict[str, Any]) -> bytes:
     return canonical({k: v for k, v in data.items() if k != "signature"})
 
 
-def document(person: str, tree_digest: str, commit: str, at: str, key_file: Path) -> str:
-    data: dict[str, Any] = {"approves": APPROVES, "digest": f"sha256:{tree_digest}",
-                            "commit": commit, "by": person, "at": at}
+def document(person: str, base_version: str, tree_digest: str, commit: str, at: str,
+             key_file: Path) -> str:
+    data: dict[str, Any] = {"approves": APPROVES, "base": base_version,
+                            "digest": f"sha256:{tree_digest}", "commit": commit, "by": person,
+                            "at": at}
     data["signature"] = sshsig.sign(payload(data), key_file)
     return mapping(data) + "\n"
 
@@ -55,11 +60,11 @@ def read_dir(directory: Path) -> list[Approval]:
     return found
 
 
-def approvers(approvals: list[Approval], policy: Policy, head_tree: str,
+def approvers(approvals: list[Approval], policy: Policy, base_version: str, head_tree: str,
               now: datetime) -> Approvers:
     found = Approvers()
     for approval in approvals:
-        reason = _not_counted(approval.data, policy, head_tree, now)
+        reason = _not_counted(approval.data, policy, base_version, head_tree, now)
         if reason is None:
             found.people.add(str(approval.data["by"]))
         else:
@@ -67,7 +72,7 @@ def approvers(approvals: list[Approval], policy: Policy, head_tree: str,
     return found
 
 
-def _not_counted(data: dict[str, Any], policy: Policy, head_tree: str,
+def _not_counted(data: dict[str, Any], policy: Policy, base_version: str, head_tree: str,
                  now: datetime) -> str | None:
     if set(data) != set(FIELDS) or data.get("approves") != APPROVES:
         return f"not a signed trust-root approval (fields: {', '.join(FIELDS)})"
@@ -76,6 +81,9 @@ def _not_counted(data: dict[str, Any], policy: Policy, head_tree: str,
         return f"{person!r} is no person in the base policy"
     if data["digest"] != f"sha256:{head_tree}":
         return f"it approves the trust-root tree of {str(data['commit'])[:12]}, not the head's"
+    if data["base"] != base_version:
+        return "it approves a change from another trust root than this base's (sign again " \
+               "against the current base)"
     email = str(policy.people[person].get("email", ""))
     if not sshsig.verify(payload(data), str(data["signature"]), email,
                          policy.keys_of(person, now)):

@@ -15,12 +15,13 @@ from opsledger.workspace import Workspace
 
 
 def run(*, rev: str, person: str | None, key: str | None, out: str | None,
-        at: str | None) -> Outcome:
+        at: str | None, base: str = "main") -> Outcome:
     workspace = Workspace.open(now=at, person=person, now_flag="--at")
     who = workspace.person()
     repo = GitRepo(workspace.root)
     commit = repo.resolve(rev)
     tree = trustroot.tree_digest(repo, commit)
+    base_version = trustroot.trust_root_version(repo, repo.resolve(base))
     if tree is None:
         raise FatalError(f"cannot read the files of {commit[:12]}")
     key_file = signing_key(key, workspace.root)
@@ -28,8 +29,8 @@ def run(*, rev: str, person: str | None, key: str | None, out: str | None,
                           workspace.clock)
     if refused:
         return Outcome("", 1, f"opsledger: refused: {refused}")
-    text = trustsigs.document(who, tree, commit, at or timefmt.format_time(workspace.clock),
-                              key_file)
+    text = trustsigs.document(who, base_version, tree, commit,
+                              at or timefmt.format_time(workspace.clock), key_file)
     note = f"{who} approved the trust-root tree of {commit[:12]} (sha256:{tree[:16]}...)"
     if out is None:
         return Outcome(text.rstrip("\n"), note=note)

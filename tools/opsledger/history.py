@@ -17,7 +17,7 @@ from opsledger.mergetimes import at_commit
 from opsledger.policy import Policy
 from opsledger.problems import Problem, ordered
 from opsledger.rules import linked_ids
-from opsledger.signoffs import DigestAt, Verifier
+from opsledger.signoffs import ChangedBy, DigestAt, Verifier
 from opsledger.transitions import (
     Change,
     Edge,
@@ -99,7 +99,7 @@ def judge_commits(repo: GitRepo, trust_commit: str | None, old: str | None, new:
     verifier = None if trust.policy is None else Verifier(
         trust.policy, reviews, evidence.pr if evidence else None,
         _added_signoffs(changes) if pull_request else None, _digest_at(repo),
-        at_commit(repo, new), clock)
+        at_commit(repo, new), _changed_by(repo, trust_commit), clock)
     if trust_commit is not None and trust_commit != old:
         # The base moved on since the fork: it may have taken an id this branch adds.
         at_fork = base_ledger.ids["release"] | base_ledger.ids["incident"]
@@ -145,6 +145,26 @@ def _status(record: Record | None) -> str | None:
 
 def _added_signoffs(changes: list[tuple[str, str]]) -> frozenset[str]:
     return frozenset(path for status, path in changes if status == "A" and "/signoffs/" in path)
+
+
+def _changed_by(repo: GitRepo, base: str | None) -> ChangedBy:
+    """Whether a commit of the pull request holds a record (its file, postmortem or sign-offs)
+    other than it was where that commit left the base (a new record counts as changed)."""
+    def changed(commit: str, record: Record) -> bool:
+        if not repo.has_commit(commit):
+            return False
+        at, _ = read_record(CommitTree(repo, commit), record.kind, record.id)
+        if base is None:
+            return True
+        before, _ = read_record(CommitTree(repo, repo.merge_base(base, commit)), record.kind,
+                                record.id)
+        return before.doc is None or at.data != before.data or \
+            at.postmortem != before.postmortem or _signed(at) != _signed(before)
+    return changed
+
+
+def _signed(record: Record) -> set[str]:
+    return {signoff.path for signoff in record.signoffs}
 
 
 def _digest_at(repo: GitRepo) -> DigestAt:

@@ -50,6 +50,7 @@ def payload(data: dict[str, Any]) -> bytes:
 
 
 DigestAt = Callable[[str, Record, str], str | None]  # (commit, record, gate) -> digest
+ChangedBy = Callable[[str, Record], bool]  # (commit, record) -> the PR changed it by then
 
 
 def _now() -> datetime:
@@ -70,6 +71,8 @@ class Verifier:
     # A dated (retired or compromised) key verifies only sign-offs merged before its date;
     # one the pull request adds, or not committed yet, is judged as signed `now`.
     merged_at: MergedAt | None = None
+    # A review approves only records the pull request changes by the reviewed commit.
+    changed_by: ChangedBy | None = None
     now: datetime = field(default_factory=_now)
     _cache: dict[str, bool] = field(default_factory=dict)
     _used: dict[object, str] = field(default_factory=dict)  # review id -> what it proved
@@ -144,6 +147,10 @@ class Verifier:
                 self.digest_at(commit, record, str(data.get("gate"))) != data.get("digest"):
             return f"review {review.get('id')} approved commit {commit[:12]}, where " \
                    f"{record.id} is not what the sign-off's digest says"
+        if self.changed_by is not None and not self.changed_by(commit, record):
+            return f"review {review.get('id')} approved commit {commit[:12]}, where this pull " \
+                   f"request had not changed {record.id}: a review approves only what it saw " \
+                   "changed"
         return None
 
 

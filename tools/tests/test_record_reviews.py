@@ -275,3 +275,28 @@ def test_a_recorded_approval_is_made_again_after_a_change(
     # the first file is history now: its review is no longer carol's latest, and that is fine
     code, out = check(ledger, capsys, base, first, again)
     assert code == 0, out
+
+
+def test_a_review_of_a_commit_that_did_not_touch_the_record_approves_nothing(
+        ledger: GitLedger, base: str, keys: dict[str, Path],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["log", "INC-2026-0003", "a note", "--as", "judy",
+                 "--at", "2026-11-26T11:00:00+01:00"]) == 0
+    unrelated = ledger.commit("a note on another record", who="mallory")
+    head = approve_pr(ledger, keys)
+    # carol approved the first commit, where REL-2026-0004 was as on the base
+    early = review(901, "carol", "APPROVED", unrelated)
+    record(ledger, capsys, base, early)  # (the same file a contributor could write by hand)
+    assert (ledger.root / SIGNOFFS / "qa--carol.yaml").exists()
+    ledger.commit("carol's approval, from her review", who="mallory")
+    code, out = check(ledger, capsys, base, early)
+    assert code == 1
+    assert "had not changed REL-2026-0004" in out
+    # The legal twin: her review of the commit that changed it.
+    later = review(901, "carol", "APPROVED", head)
+    ledger.git("reset", "-q", "--hard", head)
+    assert record(ledger, capsys, base, later)[0] == 0
+    ledger.commit("carol's approval, from her review", who="alice")
+    code, out = check(ledger, capsys, base, later)
+    assert code == 0, out
+

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from opsledger import timefmt
 from opsledger.ledger import Record
-from opsledger.policy import Policy, Slot
+from opsledger.policy import REQUESTER, Policy, Slot
 from opsledger.requirements import Gate
 from opsledger.signoffs import State, Verdict, Verifier, judge_all, latest
 
@@ -143,11 +143,12 @@ def _fill(gate: Gate, eligible: dict[str, list[str]], policy: Policy,
 def _opens(gate: Gate, policy: Policy, key: tuple[str, str], decision: object,
            excluded: dict[str, str]) -> bool:
     """A reject or cancel gate opens on one such decision by a holder of one of its roles
-    (or by someone it names in `also`)."""
+    (or, signing as `requester`, by someone it names in `also`)."""
     role, person = key
     holder = policy.holds(person, role) and role in {slot.role for slot in gate.slots}
+    named = role == REQUESTER and person in gate.also  # the requester, as herself
     return gate.decision != "approve" and decision == gate.decision and \
-        (holder or person in gate.also) and person not in excluded
+        (holder or named) and person not in excluded
 
 
 def _superseded(verdicts: list[Verdict], counting: dict[tuple[str, str], Verdict], gate: Gate,

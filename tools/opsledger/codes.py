@@ -35,7 +35,8 @@ CODES: dict[str, str] = {
     "OL141": "role required by the incident type is not filled",
     "OL142": "drill scenario not in the policy's drill programme",
     "OL150": "sign-off does not match its file name or record",
-    "OL151": "sign-off by a person who does not hold the role",
+    "OL151": "sign-off by a person who does not hold the role (or as requester, not by the "
+             "release's requester or not a cancel)",
     "OL160": "policy problem",
     "OL201": "status change not allowed by the lifecycle",
     "OL202": "id changed",

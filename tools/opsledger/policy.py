@@ -10,6 +10,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from opsledger import timefmt
 from opsledger.loader import Document
 
+# The role a release's requester signs her own cancel as: no policy role has this name (the
+# schema refuses it), so it stands for the record's requested_by and nothing else.
+REQUESTER = "requester"
+
 
 @dataclass(frozen=True)
 class Slot:

@@ -10,7 +10,7 @@ from itertools import combinations
 from opsledger import fieldpath, lifecycle
 from opsledger.ledger import Record
 from opsledger.obligations import postmortem_required
-from opsledger.policy import Policy, Slot
+from opsledger.policy import REQUESTER, Policy, Slot
 
 
 def release_slots(record: Record, policy: Policy, phase: str = "full") -> list[Slot]:
@@ -125,6 +125,19 @@ def named_gate(record: Record, policy: Policy, name: str) -> Gate:
                         also=(requester,) if requester else ())
         return Gate(name, name, tuple(release_slots(record, policy, phase)))
     return Gate(name, name, tuple(policy.gate(name.split(":", 1)[0])))
+
+
+def requester_refusal(record: Record, person: str, decision: object, gate: object) -> str | None:
+    """Why a sign-off as `requester` cannot stand: only a release's requester signs as
+    requester, and only a cancel for gate cancel (what the cancel gate's `also` opens on)."""
+    requester = record.data.get("requested_by")
+    if record.kind != "release" or person != requester:
+        return f"only the requester of a release signs as {REQUESTER} ({record.id}'s " \
+               f"requested_by is {str(requester or 'nobody')[:40]})"
+    if decision != "cancel" or gate != "cancel":
+        return f"a requester signs as {REQUESTER} only a cancel for gate cancel " \
+               "(--decision cancel)"
+    return None
 
 
 def close_gate(policy: Policy) -> Gate:

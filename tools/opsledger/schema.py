@@ -236,4 +236,7 @@ def _message(doc: Document, key: tuple[Any, ...], error: ValidationError) -> str
         allowed: Any = error.validator_value
         choices = ", ".join(str(v) for v in allowed)
         return f"{error.instance!r} is not one of: {choices}"
+    if error.validator == "not" and isinstance(error.schema, dict) and \
+            error.schema.get("description"):  # a reserved value: the schema says why
+        return f"{error.instance!r} cannot be used here: {error.schema['description']}"
     return error.message

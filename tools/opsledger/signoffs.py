@@ -14,8 +14,9 @@ from opsledger import lifecycle, sshsig, timefmt
 from opsledger.digest import canonical, digest, gate_known
 from opsledger.ledger import Record, Signoff
 from opsledger.mergetimes import MergedAt
-from opsledger.policy import Policy
+from opsledger.policy import REQUESTER, Policy
 from opsledger.problems import Problem
+from opsledger.requirements import requester_refusal
 from opsledger.wording import a
 
 EVIDENCE_FIELDS = ("signature", "review")
@@ -245,7 +246,7 @@ def check_record_signoffs(record: Record, policy: Policy,
     for verdict in verdicts:
         doc = verdict.signoff.doc
         assert doc is not None
-        yield from _role_held(verdict, policy, verifier)
+        yield from _role_held(record, verdict, policy, verifier)
         code = verdict.state.code
         # A replaced decision is history: it cannot go stale and is never in the way.
         stale_matters = claims_approval and id(verdict) in counting and \
@@ -260,9 +261,16 @@ def check_record_signoffs(record: Record, policy: Policy,
         yield doc.problem((verdict.state.field,), code, message)
 
 
-def _role_held(verdict: Verdict, policy: Policy, verifier: Verifier | None) -> Iterator[Problem]:
+def _role_held(record: Record, verdict: Verdict, policy: Policy,
+               verifier: Verifier | None) -> Iterator[Problem]:
     doc, name = verdict.signoff.doc, verdict.signoff.name
     assert doc is not None
+    if name.role == REQUESTER:  # no policy role: the record says who holds it
+        why = requester_refusal(record, name.person, verdict.data.get("decision"),
+                                verdict.data.get("gate"))
+        if why:
+            yield doc.problem(("by",), "OL151", f"{why}; this sign-off counts for nothing")
+        return
     if policy.holds(name.person, name.role) or \
             (verifier is not None and verifier.merged(verdict.signoff.path)):
         return  # a role given up later does not undo a sign-off merged while it was held

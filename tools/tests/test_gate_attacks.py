@@ -291,6 +291,70 @@ def test_cancel_without_a_signed_cancel_fails(submitted: GitLedger,
     assert "OL303: REL-2026-0004: cancellation: needs a signed cancel (gate cancel)" in out
 
 
+REL5 = "releases/REL-2026-0005"  # critical, submitted; judy requested it and holds none of its roles
+
+
+def test_the_requester_cancels_as_requester(keyed: GitLedger, keys: dict[str, Path],
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    base = keyed.git("rev-parse", "HEAD")
+    sign(keys, "REL-2026-0005", "requester", "judy", "--decision", "cancel")
+    assert (keyed.root / REL5 / "signoffs" / "requester--judy.yaml").is_file()
+    _to(keyed, f"{REL5}/release.yaml", "submitted", "cancelled", "judy")
+    code, out = run_check(capsys, base)
+    assert code == 0, out
+    assert main(["validate"]) == 0, capsys.readouterr().out
+
+
+def test_no_one_else_signs_as_the_requester(keyed: GitLedger, keys: dict[str, Path],
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    base = keyed.git("rev-parse", "HEAD")
+    # `sign` refuses it outright, and a requester signs only a cancel
+    assert main(["sign", "REL-2026-0005", "--role", "requester", "--as", "bob", "--key",
+                 str(keys["bob"]), "--decision", "cancel", "--at", NOW]) == 1
+    assert "refused: only the requester of a release signs as requester (REL-2026-0005's " \
+           "requested_by is judy)" in capsys.readouterr().err
+    assert main(["sign", "REL-2026-0005", "--role", "requester", "--as", "judy", "--key",
+                 str(keys["judy"]), "--at", NOW]) == 1
+    assert "refused: a requester signs as requester only a cancel for gate cancel" in \
+        capsys.readouterr().err
+    # the same file made by bob while the working copy named him the requester
+    keyed.edit(f"{REL5}/release.yaml", "requested_by: judy", "requested_by: bob")
+    sign(keys, "REL-2026-0005", "requester", "bob", "--decision", "cancel")
+    keyed.git("checkout", f"{REL5}/release.yaml")
+    _to(keyed, f"{REL5}/release.yaml", "submitted", "cancelled", "bob")
+    code, out = run_check(capsys, base)
+    assert code == 1
+    assert f"{REL5}/signoffs/requester--bob.yaml:3:5: error OL151: only the requester of a " \
+           "release signs as requester (REL-2026-0005's requested_by is judy); this sign-off " \
+           "counts for nothing" in out
+    assert "OL303: REL-2026-0005: cancellation: needs a signed cancel (gate cancel)" in out
+
+
+def test_no_policy_role_is_named_requester(keyed: GitLedger,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    # a role of that name would let its holders sign as any release's requester
+    keyed.edit("opsledger.yaml", "  admin: [dave, heidi]",
+               "  admin: [dave, heidi]\n  requester: [bob]")
+    assert main(["validate"]) == 1
+    assert "opsledger.yaml:19:3: error OL101: roles: 'requester' cannot be used here: Any role " \
+           "name but requester: that one is a release's requested_by signing their own " \
+           "cancel." in capsys.readouterr().out
+
+
+def test_the_requester_named_in_the_pull_request_cannot_cancel(
+        keyed: GitLedger, keys: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    # the cancel gate reads the requester from the base: a PR cannot name a new one and
+    # cancel as them (the file itself matches the record as the head has it)
+    base = keyed.git("rev-parse", "HEAD")
+    keyed.edit(f"{REL5}/release.yaml", "requested_by: judy", "requested_by: bob")
+    sign(keys, "REL-2026-0005", "requester", "bob", "--decision", "cancel")
+    _to(keyed, f"{REL5}/release.yaml", "submitted", "cancelled", "bob")
+    code, out = run_check(capsys, base)
+    assert code == 1
+    assert "OL303: REL-2026-0005: cancellation: needs a signed cancel (gate cancel)" in out
+    assert "judy" in out
+
+
 def test_incident_cancel_without_the_gate_fails(keyed: GitLedger,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     base = keyed.git("rev-parse", "HEAD")

@@ -216,6 +216,28 @@ def test_changes_requested_by_a_needed_role_blocks_like_a_reject(
            "or the review is dismissed" in out
 
 
+def test_changes_requested_blocks_a_pull_request_that_only_edits_the_record(
+        ledger: GitLedger, base: str, capsys: pytest.CaptureFixture[str]) -> None:
+    # An edit without a status change collects approvals for the record's next gated step:
+    # a request for changes by a holder of that step's roles blocks it as well, or a second
+    # pull request could make the transition on approvals the reviewer objected to.
+    ledger.edit(f"{REL4}/release.yaml", "downtime_minutes: 0", "downtime_minutes: 5")
+    head = ledger.commit("REL-2026-0004: five minutes of downtime", who="alice")
+    approved = review(901, "carol", "APPROVED", head)
+    # the legal twin: no request for changes, the approval is recorded and the PR passes
+    assert "1 sign-off(s) written" in record(ledger, capsys, base, approved)[1]
+    ledger.commit("Record carol's approval", who="alice")
+    code, out = check(ledger, capsys, base, approved)
+    assert code == 0, out
+    # the attack: erin (dev_lead) asked for changes on the same commit
+    objected = review(922, "erin", "CHANGES_REQUESTED", head, "5 minutes is not realistic")
+    code, out = check(ledger, capsys, base, approved, objected)
+    assert code == 1
+    assert "error OL304: REL-2026-0004: approval: erin (dev_lead, qa) requested changes in " \
+           "review 922: it blocks like a reject until erin approves or the review is " \
+           "dismissed" in out
+
+
 def test_a_review_not_shaped_as_githubs_is_skipped(ledger: GitLedger, base: str,
                                                    keys: dict[str, Path],
                                                    capsys: pytest.CaptureFixture[str]) -> None:

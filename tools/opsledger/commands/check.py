@@ -61,8 +61,11 @@ def _reviews_say(repo: GitRepo, judged: Judgement, reviews: list[dict[str, Any]]
                  head: str) -> Iterator[Problem]:
     """Requests for changes that block; approvals to record, or to make again."""
     assert judged.policy is not None
-    yield from prreviews.blocks(reviews, prreviews.on_walk(judged.records), judged.policy)
+    # What a request for changes blocks is what an approval would be recorded for: the gates
+    # on the PR's transitions, or a changed record's next gated step (a PR that only edits a
+    # record must not collect approvals past a reviewer who asked for changes).
     needs = prreviews.needs(judged.records, judged.policy, judged.verifier)
+    yield from prreviews.blocks(reviews, needs, judged.policy)
     done = prreviews.recorded((j.record for j in judged.records), pr)
     yield from prreviews.problems(prreviews.read(reviews, needs, judged.policy, done,
                                                  prreviews.content_at(repo, head)), pr)

@@ -12,9 +12,9 @@ from opsledger.digest import INCIDENT_GATES, RELEASE_GATES, digest, gate_known
 from opsledger.escape import safe
 from opsledger.ledger import Record
 from opsledger.loader import load
-from opsledger.policy import Policy
+from opsledger.policy import REQUESTER, Policy
 from opsledger.problems import Outcome
-from opsledger.requirements import default_gate, named_gate
+from opsledger.requirements import default_gate, named_gate, requester_refusal
 from opsledger.signingkey import key_refusal, signing_key
 from opsledger.signoffs import payload
 from opsledger.wording import a
@@ -29,7 +29,8 @@ def run(*, record_id: str, role: str, person: str | None, key: str | None, decis
     record = workspace.record(record_id)
     who = workspace.person()
     gate = gate or default_gate(record, policy, role, decision)
-    refusal = _refusal(policy, who, role, record) or _gate_refusal(record, gate) or \
+    refusal = _refusal(policy, who, role, record, decision, gate) or \
+        _gate_refusal(record, gate) or \
         cannot_count(record, policy, named_gate(record, policy, gate), role, who, decision)
     if refusal:
         return Outcome("", 1, f"opsledger: refused: {refusal}")
@@ -64,7 +65,10 @@ def _gate_refusal(record: Record, gate: str) -> str | None:
            f"{', '.join(RELEASE_GATES)}; incident: {', '.join(INCIDENT_GATES[:-1])}, merged:ID)"
 
 
-def _refusal(policy: Policy, who: str, role: str, record: Record) -> str | None:
+def _refusal(policy: Policy, who: str, role: str, record: Record, decision: str,
+             gate: str) -> str | None:
+    if role == REQUESTER:  # a requester's own cancel: the record, not the policy, names her
+        return requester_refusal(record, who, decision, gate)
     if not ids.ROLE.fullmatch(role) or role not in policy.roles:
         return f"{safe(role)!r} is not a role in opsledger.yaml"
     if not policy.holds(who, role):

@@ -200,6 +200,22 @@ def test_worst_markdown_within_budget_still_renders_fast(unit: str) -> None:
     assert not out.startswith("<pre>")  # rendered as Markdown, not shown as written
 
 
+@pytest.mark.parametrize("newline", ["\r", "\r\n"])
+def test_carriage_return_lines_count_against_the_budget(newline: str) -> None:
+    # markdown-it breaks lines at a lone CR as well: 240 KB of "a\r" once cost seconds.
+    text = ("a" + newline) * (POSTMORTEM_LIMIT // (1 + len(newline)) - 1024)
+    started = time.process_time()
+    out = richtext.render(text)
+    assert time.process_time() - started < 1
+    assert out.startswith("<pre>") and "\r" not in out
+
+
+def test_carriage_return_lines_render_as_lines() -> None:
+    out = richtext.render("# Summary\r\rThe *pool*\r\n- one\r- two\r")
+    assert "<h3>Summary</h3>" in out and "<em>pool</em>" in out
+    assert "<li>one</li>" in out and "<li>two</li>" in out and "\r" not in out
+
+
 def test_ordinary_postmortem_markdown_renders() -> None:
     out = richtext.render("# Summary\n\nThe *pool* was [small](https://example.com).\n\n"
                           "| step | took |\n|:-----|-----:|\n| fix | 5 min |\n\n"

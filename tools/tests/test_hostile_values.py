@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import GitLedger
+from conftest import GitLedger, run_check
 from sitebuild import mkdocs_build, site_repo
 
 from opsledger.cli import main
@@ -169,6 +169,35 @@ def test_times_at_the_edges_of_plausible_pass(ledger: GitLedger,
     # In 1970 only what was never done can be due: the programme's unrehearsed drills.
     lines = capsys.readouterr().out.splitlines()[:-1]
     assert lines and all("never rehearsed" in line for line in lines), lines
+
+
+# --- postmortem.md: the same characters as the record's values ----------------------------
+
+POSTMORTEM = "incidents/INC-2026-0003/postmortem.md"
+
+
+@pytest.mark.parametrize(("char", "name"), [("\u202e", "U+202E"), ("\x1b[31m", "U+001B"),
+                                            ("\x07", "U+0007"), ("\r", "U+000D"),
+                                            ("\u200b", "U+200B")])
+def test_hidden_character_in_a_postmortem_fails_check(ledger: GitLedger, char: str, name: str,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    base = ledger.git("rev-parse", "HEAD")
+    ledger.write(POSTMORTEM, f"# Postmortem\r\n\nRoot cause: {char}gnihton\n")
+    ledger.commit("INC-2026-0003: postmortem", who="bob")
+    code, out = run_check(capsys, base)
+    assert code == 1, out
+    assert f"{POSTMORTEM}:3:13: error OL009: character {name} is not allowed" in out
+    assert not RAW_HIDDEN.search(out)
+
+
+def test_postmortem_with_crlf_tabs_and_unicode_passes_check(
+        ledger: GitLedger, capsys: pytest.CaptureFixture[str]) -> None:
+    base = ledger.git("rev-parse", "HEAD")
+    ledger.write(POSTMORTEM, "# Postmortem\r\n\r\n\tcode\r\nRoot cause: größer, 搜索 "
+                 "👩\u200d💻 ✔️\n")
+    ledger.commit("INC-2026-0003: postmortem", who="bob")
+    code, out = run_check(capsys, base)
+    assert code == 0, out
 
 
 # --- linear Markdown ----------------------------------------------------------------------

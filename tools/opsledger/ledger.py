@@ -40,6 +40,12 @@ class Record:
     def data(self) -> dict[str, Any]:
         return self.doc.data if self.doc else {}
 
+    def mapping(self, key: str) -> dict[str, Any]:
+        """A top-level mapping field; a value of another shape (a record that failed
+        validation) reads as absent, so that reports over it do not crash."""
+        value = self.data.get(key)
+        return value if isinstance(value, dict) else {}
+
     @property
     def directory(self) -> str:
         return self.path.rsplit("/", 1)[0]

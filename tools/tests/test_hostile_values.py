@@ -290,6 +290,43 @@ def test_site_build_fails_with_a_message_on_a_time_in_year_9999(site_root: Path)
     assert "outside the years 1970..2199" in done.stderr
 
 
+STAMPS_BLOCK = re.compile(r"^timestamps:\n(?:  .*\n)+", re.MULTILINE)
+NOT_A_MAPPING = ["timestamps: soon\n", "timestamps: [2026-10-14T13:02:00-04:00]\n"]
+
+
+def reshaped_timestamps(text: str, shape: str) -> str:
+    """The incident with its timestamps block replaced by a value that is not a mapping."""
+    changed = STAMPS_BLOCK.sub(shape, text, count=1)
+    assert changed != text
+    return changed
+
+
+@pytest.mark.parametrize("shape", NOT_A_MAPPING)
+def test_timestamps_of_the_wrong_shape_do_not_crash_reports(
+        ledger: GitLedger, shape: str, capsys: pytest.CaptureFixture[str]) -> None:
+    path = ledger.path("incidents/INC-2026-0002/incident.yaml")
+    path.write_text(reshaped_timestamps(path.read_text(), shape))
+    assert main(["validate"]) == 1
+    assert "incidents/INC-2026-0002/incident.yaml" in capsys.readouterr().out
+    assert main(["metrics"]) == 0
+    assert main(["due", "--now", "2026-11-27T12:00:00+00:00"]) in (0, 1)
+
+
+@pytest.mark.parametrize("shape", NOT_A_MAPPING)
+def test_site_builds_over_timestamps_of_the_wrong_shape(site_root: Path, shape: str) -> None:
+    incident = site_root / "incidents" / "INC-2026-0002" / "incident.yaml"
+    text = incident.read_text()
+    incident.write_text(reshaped_timestamps(text, shape))
+    try:
+        done = mkdocs_build(site_root)
+    finally:
+        incident.write_text(text)
+    # Reported as a problem (the strict build then stops), never crashed on.
+    assert done.returncode in (0, 1) and "Traceback" not in done.stderr, done.stderr
+    assert "incidents/INC-2026-0002/incident.yaml:11:13: error OL101: timestamps: " \
+        in done.stderr
+
+
 @pytest.mark.parametrize("layout", ["docs_dir", "parent"])
 def test_linked_docs_dir_is_refused_before_anything_is_copied(tmp_path: Path,
                                                               layout: str) -> None:

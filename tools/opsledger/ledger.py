@@ -11,7 +11,7 @@ from typing import Any
 from opsledger import ids
 from opsledger.escape import safe
 from opsledger.lifecycle import Kind
-from opsledger.loader import Document, LoadError, invisible_characters, load
+from opsledger.loader import Document, LoadError, invisible_characters, invisible_positions, load
 from opsledger.problems import Problem
 from opsledger.tree import TooLarge, Tree
 from opsledger.wording import a
@@ -39,6 +39,12 @@ class Record:
     @property
     def data(self) -> dict[str, Any]:
         return self.doc.data if self.doc else {}
+
+    def mapping(self, key: str) -> dict[str, Any]:
+        """A top-level mapping field; a value of another shape (a record that failed
+        validation) reads as absent, so that reports over it do not crash."""
+        value = self.data.get(key)
+        return value if isinstance(value, dict) else {}
 
     @property
     def directory(self) -> str:
@@ -167,12 +173,27 @@ def _allowed(kind: str) -> str:
 def _read_text(tree: Tree, path: str) -> tuple[bytes | None, Problem | None]:
     try:
         raw = tree.read(path)
-        raw.decode("utf-8")
+        text = raw.decode("utf-8")
     except TooLarge as exc:
         return None, Problem(path, 1, 1, "OL001", f"{exc}; it was not read")
     except UnicodeDecodeError:
         return None, Problem(path, 1, 1, "OL001", "not UTF-8; save the file as UTF-8")
-    return raw, None
+    hidden = _hidden_character(path, text)
+    return (None, hidden) if hidden else (raw, None)
+
+
+def _hidden_character(path: str, text: str) -> Problem | None:
+    """The first character a record's values may not hold either (bidi overrides that
+    reorder what a reviewer reads, terminal escapes): the site shows the text as written.
+    Tabs and line ends are allowed, a carriage return only as part of CRLF."""
+    text = text.replace("\r\n", "\n")  # a CR before LF sits at a line's end: columns hold
+    found = invisible_positions(text)
+    if not found:
+        return None
+    offset, name = found[0]
+    line, col = text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
+    return Problem(path, line, col, "OL009", f"character {name} is not allowed (control, "
+                   "bidi or zero-width); delete it")
 
 
 def read_signoffs(tree: Tree, directory: str) -> tuple[list[Signoff], list[Problem]]:

@@ -89,9 +89,15 @@ _EMOJI_JOINER = re.compile(f"(?:(?<={_EMOJI})|(?<={_EMOJI}\ufe0f))\u200d(?={_EMO
 
 def invisible_characters(text: str) -> list[str]:
     """Control, bidi and zero-width characters in a decoded name or value, as U+XXXX."""
+    return [name for _, name in invisible_positions(text)]
+
+
+def invisible_positions(text: str) -> list[tuple[int, str]]:
+    """Each character `invisible_characters` names, with its 0-based offset in `text`."""
     if not _ANY_HIDDEN.search(text):
         return []  # nearly every value: one scan instead of two
-    return [f"U+{ord(m.group()):04X}" for m in _ANY_HIDDEN.finditer(_EMOJI_JOINER.sub("", text))]
+    return [(m.start(), f"U+{ord(m.group()):04X}") for m in _ANY_HIDDEN.finditer(text)
+            if not _EMOJI_JOINER.match(text, m.start())]
 
 
 def field_name(key: Key) -> str:

@@ -24,6 +24,12 @@ def _minutes(start: object, end: object) -> float | None:
     return round((b - a).total_seconds() / 60, 1) if a and b else None
 
 
+def _month(value: object) -> str | None:
+    """"2026-06" of a time as written (its own offset); None when it is not a time."""
+    moment = _time(value)
+    return f"{moment.year:04d}-{moment.month:02d}" if moment else None
+
+
 def span_minutes(stamps: dict[str, Any]) -> dict[str, float]:
     """Each span of SPANS that the incident's timestamps allow, in minutes (a span starts at
     detection when the impact's start is unknown)."""
@@ -44,12 +50,13 @@ def incident_metrics(ledger: Ledger) -> dict[str, Any]:
     by_severity: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     per_month: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for record in real_incidents(ledger):
-        stamps = record.data.get("timestamps") or {}
+        stamps = record.mapping("timestamps")
         severity = str(record.data.get("severity"))
         for name, minutes in span_minutes(stamps).items():
             by_severity[severity][name].append(minutes)
-        month = str(stamps.get("detected_at", ""))[:7]
-        per_month[month][severity] += 1
+        month = _month(stamps.get("detected_at"))
+        if month:
+            per_month[month][severity] += 1
     summary = {sev: {name: {"count": len(v), "median_minutes": _median(v), "mean_minutes":
                             round(sum(v) / len(v), 1)} for name, v in spans.items()}
                for sev, spans in sorted(by_severity.items())}
@@ -92,12 +99,12 @@ def dora(ledger: Ledger) -> dict[str, Any]:
     finished = sorted(_time(r.data["execution"]["finished_at"]) or datetime.min
                       for r in deployed_releases)
     weeks = max(((finished[-1] - finished[0]).days / 7) if len(finished) > 1 else 1.0, 1.0)
-    lead = [m for r in deployed_releases if (m := _minutes(r.data["timeline"][0]["at"],
+    lead = [m for r in deployed_releases if (m := _minutes(_first_event_at(r),
                                                   r.data["execution"]["finished_at"])) is not None]
     restore = []
     for record in real_incidents(ledger):
         if record.data.get("related_releases"):
-            stamps = record.data.get("timestamps") or {}
+            stamps = record.mapping("timestamps")
             minutes = _minutes(stamps.get("impact_started_at") or stamps.get("detected_at"),
                                stamps.get("mitigated_at") or stamps.get("resolved_at"))
             if minutes is not None:
@@ -110,14 +117,20 @@ def dora(ledger: Ledger) -> dict[str, Any]:
             "time_to_restore_median_minutes": _median(restore) if restore else None}
 
 
+def _first_event_at(release: Record) -> object:
+    timeline = release.data.get("timeline")
+    first = timeline[0] if isinstance(timeline, list) and timeline else None
+    return first.get("at") if isinstance(first, dict) else None
+
+
 def _caused_incident(release: Record, ledger: Ledger, incidents: set[str]) -> bool:
     """Linked and began while the change ran (or within a day after): a fix linked to the
     incident it fixed does not count as a failure."""
-    execution = release.data.get("execution") or {}
+    execution = release.mapping("execution")
     start, end = _time(execution.get("started_at")), _time(execution.get("finished_at"))
     for incident_id in sorted(incidents):
         incident = ledger.records.get(incident_id)
-        stamps = (incident.data.get("timestamps") or {}) if incident else {}
+        stamps = incident.mapping("timestamps") if incident else {}
         began = _time(stamps.get("impact_started_at") or stamps.get("detected_at"))
         if start and end and began and start <= began <= end + timedelta(days=1):
             return True
@@ -129,8 +142,10 @@ def mttx_by_month(ledger: Ledger) -> dict[str, dict[str, dict[str, float]]]:
     spans: dict[str, dict[str, dict[str, list[float]]]] = {
         name: defaultdict(lambda: defaultdict(list)) for name in SPANS}
     for record in real_incidents(ledger):
-        stamps = record.data.get("timestamps") or {}
-        month = str(stamps.get("detected_at", ""))[:7]
+        stamps = record.mapping("timestamps")
+        month = _month(stamps.get("detected_at"))
+        if month is None:
+            continue
         for name, minutes in span_minutes(stamps).items():
             spans[name][month][str(record.data.get("severity"))].append(minutes)
     return {name: {month: {sev: _median(v) for sev, v in sorted(by_sev.items())}
@@ -144,7 +159,9 @@ def deploys_by_month(ledger: Ledger) -> dict[str, dict[str, int]]:
     links = incident_links(ledger)
     for release in deployed(ledger):
         outcome = "failed" if failed(release, ledger, links) else "ok"
-        months[str(release.data["execution"]["finished_at"])[:7]][outcome] += 1
+        month = _month(release.data["execution"]["finished_at"])
+        if month:
+            months[month][outcome] += 1
     return dict(sorted(months.items()))
 
 

@@ -38,7 +38,7 @@ def postmortem_due(record: Record, policy: Policy) -> str | None:
     written = postmortem_of(record).get("due")
     if isinstance(written, str):
         return written
-    resolved = timefmt.parse_or_none((record.data.get("timestamps") or {}).get("resolved_at"))
+    resolved = timefmt.parse_or_none(record.mapping("timestamps").get("resolved_at"))
     days = policy.severity(str(record.data.get("severity"))).get("postmortem_days")
     if resolved is None or not isinstance(days, int):
         return None

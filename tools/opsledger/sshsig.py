@@ -1,10 +1,12 @@
 """SSH signatures (`ssh-keygen -Y`) in the namespace `opsledger`; the only module that
 runs ssh-keygen and the only one that imports cryptography.
 
-ssh-keygen is one process per signature (~15-40 ms; a ledger of years holds thousands). The
-common case, an Ed25519 signature in ssh-keygen's own armor by a key the policy lists, is
-verified in-process (PROTOCOL.sshsig, ~0.1 ms); whatever that cannot show valid goes to
-ssh-keygen, so the fast path only ever says yes, and only with a verified signature."""
+ssh-keygen is one process per signature (~15-40 ms; a ledger of years holds thousands, and a
+pull request can add thousands of junk ones). So the signature is read in-process first
+(PROTOCOL.sshsig): one whose armor or blob does not parse, that is for another namespace, or
+whose embedded key is none of the allowed ones cannot verify and is refused outright. An
+Ed25519 signature (the common case) is verified in-process (~0.1 ms), and that answer is
+final; only a well-formed signature by an allowed key of another type goes to ssh-keygen."""
 
 from __future__ import annotations
 
@@ -86,8 +88,15 @@ def verify(payload: bytes, signature: str, identity: str, keys: list[str]) -> bo
     """True only for a good signature, in our namespace, by one of `keys`."""
     if not keys or not _PLAIN_EMAIL.fullmatch(identity):
         return False
-    if _ed25519_valid(payload, signature, keys):
-        return True
+    fields = _allowed_fields(signature, keys)
+    if fields is None:
+        return False
+    if _key_type(fields[0]) == b"ssh-ed25519":
+        return _ed25519_valid(payload, signature, keys)
+    return _ssh_keygen_verify(payload, signature, identity, keys)
+
+
+def _ssh_keygen_verify(payload: bytes, signature: str, identity: str, keys: list[str]) -> bool:
     with tempfile.TemporaryDirectory() as scratch:
         allowed = Path(scratch) / "allowed_signers"
         # Only this person's keys are listed: a good signature by anyone else fails.
@@ -102,22 +111,39 @@ def verify(payload: bytes, signature: str, identity: str, keys: list[str]) -> bo
 
 
 _ARMOR_BEGIN, _ARMOR_END = "-----BEGIN SSH SIGNATURE-----", "-----END SSH SIGNATURE-----"
-_BASE64_LINE = re.compile(r"[A-Za-z0-9+/]{1,76}={0,2}")
+_BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
+_WHITESPACE = re.compile(r"[ \t\n\r\f\v]+")
 _HASHES = {b"sha512": hashlib.sha512, b"sha256": hashlib.sha256}
 
 
-def _ed25519_valid(payload: bytes, signature: str, keys: list[str]) -> bool:
-    """True when `signature` is, in ssh-keygen's armor, a valid Ed25519 SSHSIG over `payload`
-    in our namespace by one of `keys`; False when this cannot show it (ssh-keygen decides)."""
+def _allowed_fields(signature: str, keys: list[str]) -> tuple[bytes, ...] | None:
+    """The SSHSIG fields of a signature that could verify: it parses, is for our namespace
+    with a hash ssh-keygen knows and the empty reserved field it writes, and embeds one of
+    `keys`. None for any other: no need to ask ssh-keygen."""
     blob = _dearmor(signature)
     fields = _sshsig_fields(blob) if blob is not None else None
     if fields is None:
+        return None
+    public, namespace, reserved, hash_name, _ = fields
+    if public not in {_key_blob(k) for k in keys} or namespace != NAMESPACE.encode() or \
+            reserved or hash_name not in _HASHES:
+        return None
+    return fields
+
+
+def _key_type(public: bytes) -> bytes:
+    """The algorithm name a public key blob starts with (b"" if it does not)."""
+    size = struct.unpack(">I", public[:4])[0] if len(public) >= 4 else 0
+    return public[4:4 + size] if 0 < size <= len(public) - 4 else b""
+
+
+def _ed25519_valid(payload: bytes, signature: str, keys: list[str]) -> bool:
+    """True when `signature` is a valid Ed25519 SSHSIG over `payload` in our namespace by one
+    of `keys`; False otherwise (final for an Ed25519 key: ssh-keygen is not asked)."""
+    fields = _allowed_fields(signature, keys)
+    if fields is None:
         return False
-    public, namespace, reserved, hash_name, sig = fields
-    allowed = {_key_blob(k) for k in keys}
-    if public not in allowed or namespace != NAMESPACE.encode() or reserved or \
-            hash_name not in _HASHES:
-        return False
+    public, _, _, hash_name, sig = fields
     key_type, key_rest = _strings(public, 2) or (b"", b"")
     sig_parts = _strings(sig, 2)
     if key_type != b"ssh-ed25519" or sig_parts is None or sig_parts[0] != b"ssh-ed25519" or \
@@ -144,13 +170,16 @@ def _ed25519_verify(public: bytes, sig: bytes, message: bytes) -> bool:
 
 
 def _dearmor(signature: str) -> bytes | None:
-    """The signature blob, only from the armor ssh-keygen writes (anything else: None)."""
-    lines = signature.strip("\n").split("\n")
-    if len(lines) < 3 or lines[0] != _ARMOR_BEGIN or lines[-1] != _ARMOR_END or \
-            not all(_BASE64_LINE.fullmatch(line) for line in lines[1:-1]):
+    """The signature blob, read as ssh-keygen reads its armor (anything else: None): the
+    BEGIN line first, then base64 in which whitespace is skipped, up to the END marker;
+    what follows the marker is ignored."""
+    if not signature.startswith(_ARMOR_BEGIN + "\n") or _ARMOR_END not in signature:
+        return None
+    body = _WHITESPACE.sub("", signature[len(_ARMOR_BEGIN) + 1:signature.index(_ARMOR_END)])
+    if not _BASE64.fullmatch(body):
         return None
     try:
-        return base64.b64decode("".join(lines[1:-1]), validate=True)
+        return base64.b64decode(body, validate=True)
     except ValueError:
         return None
 

@@ -8,11 +8,12 @@ import json
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO, GitLedger
+from conftest import REPO, GitLedger, run_check
 
 import opsledger
 from opsledger import resultcache, schema, sshsig
@@ -122,20 +123,22 @@ def _sign(key: Path, payload: bytes, namespace: str = sshsig.NAMESPACE) -> str:
     return message.with_suffix(".sig").read_text()
 
 
-def _by_ssh_keygen(monkeypatch: pytest.MonkeyPatch, *args: Any) -> bool:
-    with monkeypatch.context() as patched:
-        patched.setattr(sshsig, "_ed25519_valid", lambda *_: False)
-        return sshsig.verify(*args)
+def _by_ssh_keygen(*args: Any) -> bool:
+    """ssh-keygen's own verdict, whatever the in-process reading would decide."""
+    return sshsig._ssh_keygen_verify(*args)
 
 
-def test_in_process_verification_agrees_with_ssh_keygen(tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_in_process_verification_agrees_with_ssh_keygen(tmp_path: Path) -> None:
     alice, alice_pub = _keygen(tmp_path, "alice")
     mallory, mallory_pub = _keygen(tmp_path, "mallory")
     ecdsa, ecdsa_pub = _keygen(tmp_path, "erin", "ecdsa")
     payload = b'{"by":"alice","digest":"sha256:00"}'
     good = _sign(alice, payload)
-    spaced = good.replace("\n", "\n ", 1)  # armor ssh-keygen may read, the fast path does not
+    spaced = good.replace("\n", "\n ", 1)  # whitespace in the base64: ssh-keygen skips it
+    blob = sshsig._dearmor(good)
+    assert blob is not None
+    stretched = "-----BEGIN SSH SIGNATURE-----\n" + \
+        __import__("base64").b64encode(blob).decode() + "\n-----END SSH SIGNATURE-----\n"
     cases = {
         "valid": (payload, good, [alice_pub], True),
         "valid, second key listed": (payload, good, [mallory_pub, alice_pub], True),
@@ -145,10 +148,16 @@ def test_in_process_verification_agrees_with_ssh_keygen(tmp_path: Path,
         "not a signature": (payload, "-----BEGIN SSH SIGNATURE-----\nAAAA\n"
                             "-----END SSH SIGNATURE-----\n", [alice_pub], False),
         "ecdsa (ssh-keygen's)": (payload, _sign(ecdsa, payload), [ecdsa_pub], True),
-        "other armor": (payload, spaced, [alice_pub], None),
+        "ecdsa, another person's key": (payload, _sign(ecdsa, payload), [alice_pub], False),
+        "ecdsa, not the signed payload": (b"x", _sign(ecdsa, payload), [ecdsa_pub], False),
+        "whitespace in the armor": (payload, spaced, [alice_pub], True),
+        "one long base64 line": (payload, stretched, [alice_pub], True),
+        "text after the armor": (payload, good + "trailing\n", [alice_pub], True),
+        "a line before the armor": (payload, "\n" + good, [alice_pub], False),
+        "CRLF armor": (payload, good.replace("\n", "\r\n"), [alice_pub], False),
     }
     for name, (signed, signature, allowed, expected) in cases.items():
-        slow = _by_ssh_keygen(monkeypatch, signed, signature, "alice@example.com", allowed)
+        slow = _by_ssh_keygen(signed, signature, "alice@example.com", allowed)
         fast = sshsig.verify(signed, signature, "alice@example.com", allowed)
         assert fast == slow, name
         assert expected is None or fast is expected, name
@@ -168,6 +177,62 @@ def test_a_flipped_bit_anywhere_in_a_signature_is_refused(tmp_path: Path) -> Non
             __import__("base64").b64encode(bytes(changed)).decode() + \
             "\n-----END SSH SIGNATURE-----\n"
         assert not sshsig._ed25519_valid(payload, armored, [alice_pub]), index
+
+
+def _armor(blob: bytes) -> str:
+    return "-----BEGIN SSH SIGNATURE-----\n" + __import__("base64").b64encode(blob).decode() + \
+        "\n-----END SSH SIGNATURE-----\n"
+
+
+def _junk_signatures() -> list[str]:
+    """Signatures that cannot verify, each in a way the in-process reading sees: armor that
+    is not base64, a blob that is not SSHSIG, another namespace, a key nobody listed, and an
+    allowed Ed25519 key with a made-up signature."""
+    alice = __import__("base64").b64decode((REPO / "sample-keys" / "alice.pub").read_text()
+                                           .split()[1])
+    stranger = sshsig._string(b"ssh-ed25519") + sshsig._string(bytes(32))
+    ed25519_sig = sshsig._string(sshsig._string(b"ssh-ed25519") + sshsig._string(bytes(64)))
+
+    def blob(key: bytes, namespace: bytes) -> bytes:
+        return b"SSHSIG\x00\x00\x00\x01" + sshsig._string(key) + sshsig._string(namespace) + \
+            sshsig._string(b"") + sshsig._string(b"sha512") + ed25519_sig
+
+    return ["-----BEGIN SSH SIGNATURE-----\nAAAA\n-----END SSH SIGNATURE-----\n",
+            _armor(b"not an SSHSIG blob"), _armor(blob(alice, b"git")),
+            _armor(blob(stranger, b"opsledger")), _armor(blob(alice, b"opsledger"))]
+
+
+def test_junk_signoffs_are_judged_without_running_ssh_keygen(
+        ledger: GitLedger, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    base = ledger.git("rev-parse", "HEAD")
+    junk = _junk_signatures()
+    for seq in range(1, 501):
+        name = "dev_lead--alice" + ("" if seq == 1 else f"--{seq}")
+        signature = "".join(f"  {line}\n" for line in junk[seq % len(junk)].splitlines())
+        ledger.write(f"releases/REL-2026-0006/signoffs/{name}.yaml",
+                     f'record: REL-2026-0006\nrole: dev_lead\nby: alice\ndecision: approve\n'
+                     f'gate: approval\nseq: {seq}\ndigest: "sha256:{"0" * 64}"\n'
+                     f'at: "2026-11-20T00:00:00+00:00"\nsignature: |\n{signature}')
+    ledger.commit("REL-2026-0006: sign-offs", who="mallory")
+    spawned: list[str] = []
+    run = subprocess.run
+
+    def counted(args: list[str], **kwargs: Any) -> Any:
+        if "ssh-keygen" in str(args[0]):
+            spawned.append(args[0])
+        return run(args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", counted)
+    started = time.process_time()  # CPU time: other jobs on a shared runner do not count
+    code, out = run_check(capsys, base)
+    elapsed = time.process_time() - started
+    assert code == 1, out
+    for name in ("dev_lead--alice", *(f"dev_lead--alice--{seq}" for seq in (2, 3, 4, 5, 500))):
+        # each kind of junk signature, and the last file
+        assert f"releases/REL-2026-0006/signoffs/{name}.yaml:9:12: error OL301: " in out, name
+    assert spawned == []  # no ssh-keygen process for a signature that cannot verify
+    assert elapsed < 5, elapsed
 
 
 # --- the validate cache: same output, and a miss whenever an input changed ----------------

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import GitLedger
+from conftest import GitLedger, run_check
 from sitebuild import mkdocs_build, site_repo
 
 from opsledger.cli import main
@@ -171,6 +171,35 @@ def test_times_at_the_edges_of_plausible_pass(ledger: GitLedger,
     assert lines and all("never rehearsed" in line for line in lines), lines
 
 
+# --- postmortem.md: the same characters as the record's values ----------------------------
+
+POSTMORTEM = "incidents/INC-2026-0003/postmortem.md"
+
+
+@pytest.mark.parametrize(("char", "name"), [("\u202e", "U+202E"), ("\x1b[31m", "U+001B"),
+                                            ("\x07", "U+0007"), ("\r", "U+000D"),
+                                            ("\u200b", "U+200B")])
+def test_hidden_character_in_a_postmortem_fails_check(ledger: GitLedger, char: str, name: str,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    base = ledger.git("rev-parse", "HEAD")
+    ledger.write(POSTMORTEM, f"# Postmortem\r\n\nRoot cause: {char}gnihton\n")
+    ledger.commit("INC-2026-0003: postmortem", who="bob")
+    code, out = run_check(capsys, base)
+    assert code == 1, out
+    assert f"{POSTMORTEM}:3:13: error OL009: character {name} is not allowed" in out
+    assert not RAW_HIDDEN.search(out)
+
+
+def test_postmortem_with_crlf_tabs_and_unicode_passes_check(
+        ledger: GitLedger, capsys: pytest.CaptureFixture[str]) -> None:
+    base = ledger.git("rev-parse", "HEAD")
+    ledger.write(POSTMORTEM, "# Postmortem\r\n\r\n\tcode\r\nRoot cause: größer, 搜索 "
+                 "👩\u200d💻 ✔️\n")
+    ledger.commit("INC-2026-0003: postmortem", who="bob")
+    code, out = run_check(capsys, base)
+    assert code == 0, out
+
+
 # --- linear Markdown ----------------------------------------------------------------------
 
 POSTMORTEM_LIMIT = 256 * 1024
@@ -198,6 +227,22 @@ def test_worst_markdown_within_budget_still_renders_fast(unit: str) -> None:
     out = richtext.render(text)
     assert time.process_time() - started < 5
     assert not out.startswith("<pre>")  # rendered as Markdown, not shown as written
+
+
+@pytest.mark.parametrize("newline", ["\r", "\r\n"])
+def test_carriage_return_lines_count_against_the_budget(newline: str) -> None:
+    # markdown-it breaks lines at a lone CR as well: 240 KB of "a\r" once cost seconds.
+    text = ("a" + newline) * (POSTMORTEM_LIMIT // (1 + len(newline)) - 1024)
+    started = time.process_time()
+    out = richtext.render(text)
+    assert time.process_time() - started < 1
+    assert out.startswith("<pre>") and "\r" not in out
+
+
+def test_carriage_return_lines_render_as_lines() -> None:
+    out = richtext.render("# Summary\r\rThe *pool*\r\n- one\r- two\r")
+    assert "<h3>Summary</h3>" in out and "<em>pool</em>" in out
+    assert "<li>one</li>" in out and "<li>two</li>" in out and "\r" not in out
 
 
 def test_ordinary_postmortem_markdown_renders() -> None:
@@ -243,6 +288,43 @@ def test_site_build_fails_with_a_message_on_a_time_in_year_9999(site_root: Path)
     assert "Traceback" not in done.stderr
     assert "releases/REL-2026-0006/release.yaml:10:8: error OL102: window.end: " in done.stderr
     assert "outside the years 1970..2199" in done.stderr
+
+
+STAMPS_BLOCK = re.compile(r"^timestamps:\n(?:  .*\n)+", re.MULTILINE)
+NOT_A_MAPPING = ["timestamps: soon\n", "timestamps: [2026-10-14T13:02:00-04:00]\n"]
+
+
+def reshaped_timestamps(text: str, shape: str) -> str:
+    """The incident with its timestamps block replaced by a value that is not a mapping."""
+    changed = STAMPS_BLOCK.sub(shape, text, count=1)
+    assert changed != text
+    return changed
+
+
+@pytest.mark.parametrize("shape", NOT_A_MAPPING)
+def test_timestamps_of_the_wrong_shape_do_not_crash_reports(
+        ledger: GitLedger, shape: str, capsys: pytest.CaptureFixture[str]) -> None:
+    path = ledger.path("incidents/INC-2026-0002/incident.yaml")
+    path.write_text(reshaped_timestamps(path.read_text(), shape))
+    assert main(["validate"]) == 1
+    assert "incidents/INC-2026-0002/incident.yaml" in capsys.readouterr().out
+    assert main(["metrics"]) == 0
+    assert main(["due", "--now", "2026-11-27T12:00:00+00:00"]) in (0, 1)
+
+
+@pytest.mark.parametrize("shape", NOT_A_MAPPING)
+def test_site_builds_over_timestamps_of_the_wrong_shape(site_root: Path, shape: str) -> None:
+    incident = site_root / "incidents" / "INC-2026-0002" / "incident.yaml"
+    text = incident.read_text()
+    incident.write_text(reshaped_timestamps(text, shape))
+    try:
+        done = mkdocs_build(site_root)
+    finally:
+        incident.write_text(text)
+    # Reported as a problem (the strict build then stops), never crashed on.
+    assert done.returncode in (0, 1) and "Traceback" not in done.stderr, done.stderr
+    assert "incidents/INC-2026-0002/incident.yaml:11:13: error OL101: timestamps: " \
+        in done.stderr
 
 
 @pytest.mark.parametrize("layout", ["docs_dir", "parent"])

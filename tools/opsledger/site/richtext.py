@@ -8,6 +8,9 @@ markdown-it parses in time linear in its input, but pure Python spends up to ~10
 microseconds on each line, markup character or table cell: a 256 KiB file of `[`, of short
 lines or of wide tables would still hold up a build for many seconds. Past a budget of such
 work (ten times what a long postmortem needs; about a second), the text is shown as written.
+
+markdown-it takes a lone carriage return for a line break too: line endings are made `\n`
+first (`_unix`), so the estimate counts the lines markdown-it will see.
 """
 
 from __future__ import annotations
@@ -45,6 +48,14 @@ def _demote(match: re.Match[str]) -> str:
     return f"<{match.group(1)}h{min(int(match.group(2)) + 2, 6)}"
 
 
+_LINE_BREAK = re.compile(r"\r\n?")
+
+
+def _unix(text: str) -> str:
+    """`\r\n` and a lone `\r` as `\n`: the line breaks markdown-it itself recognises."""
+    return _LINE_BREAK.sub("\n", text) if "\r" in text else text
+
+
 def _cost(text: str) -> int:
     """An upper bound of markdown-it's work. Table rows count their cells too: each row is
     padded to the header's width, however little of it is written."""
@@ -68,7 +79,7 @@ def replace_section(text: str, titles: tuple[str, ...], replacement: str) -> tup
     """The text with the section under a heading named one of `titles` (any case) replaced,
     up to the next heading of the same or a higher level; and whether there was one. Used
     where the page shows that section from structured data instead."""
-    lines, out, level, fenced, found = text.split("\n"), [], 0, False, False
+    lines, out, level, fenced, found = _unix(text).split("\n"), [], 0, False, False
     wanted = {t.casefold() for t in titles}
     for line in lines:
         fenced ^= bool(_FENCE.match(line))
@@ -87,7 +98,7 @@ def render(text: object) -> str:
     """Block Markdown (paragraphs, lists, tables, code) as sanitised HTML."""
     if text is None:
         return ""
-    text = str(text)
+    text = _unix(str(text))
     if _PLAIN.fullmatch(text) and "  " not in text:
         return f"<p>{html.escape(text, quote=False)}</p>"
     if _cost(text) > BUDGET:

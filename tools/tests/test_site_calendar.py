@@ -76,5 +76,6 @@ def test_an_unknown_display_zone_is_a_policy_problem(ledger: GitLedger, zone: st
     ledger.edit("opsledger.yaml", "display_timezone: Europe/Berlin",
                 f"display_timezone: {zone}")
     assert main(["validate"]) == 1
-    assert (f"opsledger.yaml:114:19: error OL160: display_timezone: {zone!r} is not a time zone; "
+    line = 1 + ledger.read("opsledger.yaml").split("display_timezone:")[0].count("\n")
+    assert (f"opsledger.yaml:{line}:19: error OL160: display_timezone: {zone!r} is not a time zone; "
             "use an IANA name such as Asia/Shanghai") in capsys.readouterr().out

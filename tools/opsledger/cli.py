@@ -84,7 +84,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--decision", choices=("approve", "reject", "revoke", "cancel"),
                    default="approve")
     p.add_argument("--gate", help="the gate this decision is for (default: the record's next "
-                   "gated step)")
+                   "gated step; release: approval, emergency, review, cancel; incident: close, "
+                   "reopen, downgrade, decline, cancel, merged:ID)")
     p.add_argument("--comment")
     p.add_argument("--at", metavar="TIME", help="signing time (default: now)")
 
@@ -146,6 +147,9 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("init", help="make a new ledger: policy, schemas, site, gate "
                        "workflows, pre-commit and editor settings")
     p.add_argument("directory", nargs="?", default=".", metavar="DIR")
+    p.add_argument("--requirement", metavar="SPEC", help="how the ledger's workflows and "
+                   "pre-commit hook install opsledger (default: opsledger==this version), e.g. "
+                   "'opsledger @ git+https://github.com/ORG/opsledger@v0.1.0'")
     p = sub.add_parser("pages", help="the site's pages as files, for a builder that runs no "
                        "MkDocs plugin (Zensical)")
     p.add_argument("out", metavar="OUT")
@@ -220,7 +224,7 @@ def _run(args: argparse.Namespace) -> Outcome:
                                       now=a.now)
         case "init":
             from opsledger.commands import init
-            return init.run(directory=a.directory)
+            return init.run(directory=a.directory, requirement=a.requirement)
         case "pages":
             from opsledger.commands import pages
             return pages.run(out=a.out, docs=a.docs, language=a.language)

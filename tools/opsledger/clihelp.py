@@ -26,7 +26,8 @@ SEVERITY = ("SEV1 (most severe) .. SEV4, or SEV? while the severity is not known
 # Options the parser declares without help, described here by (command, dest).
 OPTIONS: dict[tuple[str, str], str] = {
     ("validate", "paths"): "files or directories to validate (default: the whole ledger)",
-    ("validate", "format"): "text for people; json, github (workflow annotations) or sarif",
+    ("validate", "format"): "text for people; json, github (workflow annotations), sarif or "
+                            "markdown",
     ("check", "base"): "the commit the pull request merges into (its policy is trusted)",
     ("check", "head"): "the commit to judge (default: HEAD)",
     ("check", "now"): "judge windows and freezes at TIME (default: now)",
@@ -61,7 +62,7 @@ OPTIONS: dict[tuple[str, str], str] = {
     ("record-reviews", "head"): "the pull request's commit (default: HEAD)",
     ("record-reviews", "now"): "judge at TIME (default: now)",
     ("status", "record_id"): "the record to move, e.g. REL-2026-0004",
-    ("status", "new_state"): "the state to move to (below)",
+    ("status", "new_state"): "the state to move to (listed above)",
     ("status", "note"): "text for the timeline event the change adds",
     ("status", "person"): "who makes the change (default: the person with git's user.email)",
     ("status", "now"): "when it happened (default: now)",

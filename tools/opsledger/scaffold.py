@@ -22,16 +22,19 @@ SHARED_FOLDERS = (".github/workflows/", "schemas/", ".vscode/")
 VERSION_MARK = "@OPSLEDGER_VERSION@"
 
 
-def ledger_files() -> dict[str, bytes]:
-    """Every file of a new ledger, by its path in the ledger."""
+def ledger_files(requirement: str | None = None) -> dict[str, bytes]:
+    """Every file of a new ledger, by its path in the ledger; `requirement` replaces the
+    `opsledger==VERSION` pin (e.g. a git URL while opsledger is not on a package index)."""
     package = resources.files("opsledger")
     found = {relative: node.read_bytes()
              for node, relative in _walk(package.joinpath("templates/skeleton"), "")}
     for kind in SCHEMA_KINDS:
         found[f"schemas/{kind}.schema.json"] = \
             package.joinpath(f"schemas/{kind}.schema.json").read_bytes()
-    mark = VERSION_MARK.encode()
-    return {path: data.replace(mark, __version__.encode()) for path, data in found.items()}
+    pin = f"opsledger=={VERSION_MARK}".encode()
+    wanted = (requirement or f"opsledger=={__version__}").encode()
+    return {path: data.replace(pin, wanted).replace(VERSION_MARK.encode(), __version__.encode())
+            for path, data in found.items()}
 
 
 def shared_files() -> dict[str, bytes]:

@@ -50,6 +50,12 @@ def refuse_public_key(key_file: Path) -> None:
                          "the file without .pub")
 
 
+def _too_open(key_file: Path, stderr: str) -> None:
+    if "UNPROTECTED PRIVATE KEY FILE" in stderr:
+        raise FatalError(f"{key_file} can be read by others, so ssh-keygen will not use it: "
+                         f"run `chmod 600 {key_file}` and sign again")
+
+
 def _one_line(text: str) -> str:
     return "; ".join(line.strip() for line in text.splitlines() if line.strip())
 
@@ -63,6 +69,7 @@ def sign(payload: bytes, key_file: Path) -> str:
                                 capture_output=True, text=True, stdin=subprocess.DEVNULL,
                                 check=False)
         if result.returncode != 0:
+            _too_open(key_file, result.stderr)
             raise FatalError(f"ssh-keygen could not sign with {key_file}: "
                              f"{_one_line(result.stderr) or 'unknown error'}")
         return (Path(scratch) / "payload.sig").read_text()
@@ -75,6 +82,7 @@ def public_key_of(key_file: Path) -> str:
     result = subprocess.run([_ssh_keygen(), "-y", "-f", str(key_file)], capture_output=True,
                             text=True, stdin=subprocess.DEVNULL, check=False)
     if result.returncode != 0:
+        _too_open(key_file, result.stderr)
         raise FatalError(f"cannot read the public half of {key_file}: "
                          f"{_one_line(result.stderr)}")
     return result.stdout.strip()

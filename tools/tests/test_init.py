@@ -121,3 +121,12 @@ def test_editors_map_every_file_kind_to_a_schema_that_describes_each_field() -> 
     for kind in ("release", "incident"):
         schema = json.loads((REPO / f"schemas/{kind}.schema.json").read_text())
         assert "examples" in schema["properties"]["title"]
+
+
+def test_init_pins_opsledger_as_told(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spec = "opsledger @ git+https://git.example.com/tools/opsledger@v0.1.0"
+    assert main(["init", str(tmp_path / "ours"), "--requirement", spec]) == 0
+    assert f'dependencies = ["{spec}"]' in (tmp_path / "ours" / "pyproject.toml").read_text()
+    assert spec in (tmp_path / "ours" / ".pre-commit-config.yaml").read_text()
+    assert main(["init", str(tmp_path / "bad"), "--requirement", 'x"; rm -rf /']) == 2
+    assert "expected opsledger==VERSION" in capsys.readouterr().err

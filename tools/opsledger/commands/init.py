@@ -5,6 +5,7 @@ from the policy and a short README. The files come from `scaffold`."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from opsledger import scaffold
@@ -19,14 +20,22 @@ from opsledger.trust import load_trust
 CODEOWNERS = ".github/CODEOWNERS"
 
 
-def run(*, directory: str) -> Outcome:
-    return Outcome(init_ledger(Path(directory)))
+# A PEP 508 requirement for opsledger, without quotes or spaces that would break the files
+# it is written into: `opsledger==1.2.0`, `opsledger @ git+https://host/opsledger@v1.2.0`.
+_REQUIREMENT = re.compile(r"opsledger(\s*@\s*[^\s\"']+|[=<>!~][^\s\"']+)")
 
 
-def init_ledger(directory: Path) -> str:
+def run(*, directory: str, requirement: str | None = None) -> Outcome:
+    if requirement is not None and not _REQUIREMENT.fullmatch(requirement):
+        raise FatalError(f"--requirement {requirement!r}: expected opsledger==VERSION or "
+                         "'opsledger @ git+https://HOST/PATH@TAG'")
+    return Outcome(init_ledger(Path(directory), requirement))
+
+
+def init_ledger(directory: Path, requirement: str | None = None) -> str:
     if directory.exists() and not directory.is_dir():
         raise FatalError(f"{directory} is a file; pass a directory (new or empty) to init")
-    files = scaffold.ledger_files()
+    files = scaffold.ledger_files(requirement)
     clashes = sorted(path for path in files if (directory / path).exists())
     if (directory / POLICY_FILE).exists():
         raise FatalError(f"{directory} already holds a ledger ({POLICY_FILE} exists)")

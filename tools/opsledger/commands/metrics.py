@@ -15,9 +15,12 @@ def run(*, format: str) -> Outcome:
         return Outcome(json.dumps(data, indent=2))
     lines = ["Incidents (real only; drills and tests excluded), median minutes:"]
     for severity, spans in data["incidents"]["by_severity"].items():
-        cells = ", ".join(f"{name.replace('_', ' ')} {v['median_minutes']} (n={v['count']})"
+        cells = ", ".join(f"{name.replace('_', ' ')} "
+                          f"{'-' if v['median_minutes'] is None else v['median_minutes']} "
+                          f"(n={v['count']})"
                           for name, v in spans.items())
         lines.append(f"  {severity}: {cells}")
     lines.append("DORA:")
-    lines += [f"  {key.replace('_', ' ')}: {value}" for key, value in data["dora"].items()]
+    lines += [f"  {key.replace('_', ' ')}: {'no data yet' if value is None else value}"
+              for key, value in data["dora"].items()]
     return Outcome("\n".join(lines))

@@ -89,6 +89,8 @@ def _signoffs(record: Record, policy: Policy, verifier: Verifier) -> list[str]:
                                      "emergency") or (state,):
         gate = gate_for(record, state if new != state else None, new, policy)
         # Reject and cancel gates take one decision from anyone eligible: not a checklist.
+        if new == "merged" and not record.data.get("duplicate_of"):
+            continue  # the gate names the record it merges into: none yet
         if gate and gate.decision == "approve" and gate.name not in shown:
             shown.add(gate.name)
             lines += _slot_lines(record, policy, verifier, gate)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from opsledger import ids, sshsig, timefmt
+from opsledger import ids, lifecycle, sshsig, timefmt
 from opsledger.approval import cannot_count, overlap
 from opsledger.atomic import write_atomic
 from opsledger.digest import INCIDENT_GATES, RELEASE_GATES, digest, gate_known
@@ -67,6 +67,9 @@ def _gate_refusal(record: Record, gate: str) -> str | None:
 
 def _refusal(policy: Policy, who: str, role: str, record: Record, decision: str,
              gate: str) -> str | None:
+    status = record.data.get("status")
+    if lifecycle.terminal(record.kind, status):
+        return f"{record.id} is {status}, a terminal state: no sign-off can count any more"
     if role == REQUESTER:  # a requester's own cancel: the record, not the policy, names her
         return requester_refusal(record, who, decision, gate)
     if not ids.ROLE.fullmatch(role) or role not in policy.roles:

@@ -35,6 +35,7 @@ def run(*, rev: str, person: str | None, key: str | None, out: str | None,
     if out is None:
         return Outcome(text.rstrip("\n"), note=note)
     target = Path(out)
+    target.parent.mkdir(parents=True, exist_ok=True)
     try:
         write_atomic(target, text.encode("utf-8"), exclusive=True)
     except FileExistsError:

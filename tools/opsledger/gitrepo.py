@@ -299,11 +299,17 @@ class Memo:
 
     def __init__(self) -> None:
         self._values: dict[object, Any] = {}
+        self._weights: dict[object, int] = {}
         self._size = 0
 
-    def peek(self, key: object) -> Any:
-        """The value kept under key, or None (nothing is computed)."""
-        return self._values.get(key)
+    def take(self, key: object) -> Any:
+        """The value kept under key, or None; it is no longer kept (its successor replaces
+        it: a commit's name sets are derived from its parent's, which audit never needs
+        again once the commit after it has been judged)."""
+        if key not in self._values:
+            return None
+        self._size -= self._weights.pop(key)
+        return self._values.pop(key)
 
     def get(self, key: object, compute: Callable[[], Any]) -> Any:
         if key in self._values:
@@ -313,8 +319,10 @@ class Memo:
         weight = len(value) if isinstance(value, (tuple, frozenset)) else 200
         if self._size + weight > self.LIMIT:
             self._values.clear()
+            self._weights.clear()
             self._size = 0
         self._values[key] = value
+        self._weights[key] = weight
         self._size += weight
         return value
 

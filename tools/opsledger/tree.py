@@ -154,7 +154,7 @@ class CommitTree:
         parent, changes = step
         before_sha = self.repo.tree_id(parent, directory)
         key = ("names",) if keep is None else ("subdirs", keep.__module__, keep.__qualname__)
-        before = self.repo.derived.peek((*key, before_sha)) if before_sha else None
+        before = self.repo.derived.take((*key, before_sha)) if before_sha else None
         if before is None:
             return None
         prefix = f"{directory}/"

@@ -87,6 +87,13 @@ class GitRepo:
             return False
         return True
 
+    def head_commit(self) -> str | None:
+        """The commit HEAD points at, or None before the first commit."""
+        try:
+            return self._git("rev-parse", "--verify", "--quiet", "HEAD^{commit}").strip()
+        except GitCommandError:
+            return None
+
     def is_shallow(self) -> bool:
         return self._run("rev-parse", "--is-shallow-repository").strip() == "true"
 

@@ -29,7 +29,7 @@ class Commit:
     subject: str
 
 
-# A commit's first parent (None for a root commit) and its (status, path) changes from it.
+# An earlier commit (None: the empty tree) and a commit's (status, path) changes from it.
 Step = tuple[str | None, list[tuple[str, str]]]
 
 
@@ -129,12 +129,15 @@ class GitRepo:
         if not old and fields and fields[0] == new:
             fields = fields[1:]
         pairs = [(fields[i], fields[i + 1]) for i in range(0, len(fields) - 1, 2)]
-        return [(status, path) for status, path in pairs if status]
+        changes = [(status, path) for status, path in pairs if status]
+        # Kept, so the new commit's listings can be derived from the old one's (check).
+        self._steps.setdefault(new, (old, changes))
+        return list(changes)
 
     def read_first_parent_diffs(self, start: str | None, end: str) -> None:
         """Read the diff of every first-parent commit in start..end from its first parent
         (the root commit's from the empty tree) in one `git log` pass; changed_paths and
-        first_parent_step answer from it."""
+        diff_step answers from it."""
         span = f"{start}..{end}" if start else end
         out = self._run("log", "--first-parent", "--diff-merges=first-parent", "--root",
                         "--raw", "-z", "--no-renames", "--no-abbrev", "--format=%x01%H%x00%P",
@@ -148,8 +151,9 @@ class GitRepo:
             parent = parents.split(" ")[0] if parents else None
             self._steps[sha] = (parent, changes)
 
-    def first_parent_step(self, commit: str | None) -> Step | None:
-        """(first parent, changes from it) of a commit whose diff was read ahead, else None."""
+    def diff_step(self, commit: str | None) -> Step | None:
+        """(an earlier commit, the changes from it) of a commit whose diff from that commit
+        was read (ahead by read_first_parent_diffs, or by changed_paths), else None."""
         return self._steps.get(commit) if commit is not None else None
 
     def object_type(self, spec: str) -> str | None:

@@ -115,15 +115,15 @@ class CommitTree:
 
     def subdirs(self, directory: str, keep: Callable[[str], bool]) -> frozenset[str]:
         """The names of the directory's subdirectories that `keep` accepts, kept per tree
-        and `keep`; a commit whose diff was read ahead derives them from its parent's by the
-        names its diff touches, instead of listing 10,000 entries again."""
+        and `keep`; a commit whose diff from an earlier one was read derives them from that
+        commit's by the names the diff touches, instead of listing 10,000 entries again."""
         sha = self._tree(directory)
         if sha is None:
             return frozenset()
-        key = ("subdirs", keep.__module__, keep.__qualname__, sha)  # as _from_parent peeks
+        key = ("subdirs", keep.__module__, keep.__qualname__, sha)  # as _from_earlier takes it
 
         def listed() -> frozenset[str]:
-            derived = self._from_parent(directory, keep)
+            derived = self._from_earlier(directory, keep)
             if derived is not None:
                 return derived
             return frozenset(name for mode, _, name in self.repo.tree_rows(sha)
@@ -137,22 +137,22 @@ class CommitTree:
             return frozenset()
 
         def listed() -> frozenset[str]:
-            derived = self._from_parent(directory, None)
+            derived = self._from_earlier(directory, None)
             if derived is not None:
                 return derived
             return frozenset(name for _, _, name in self.repo.tree_rows(sha))
         return self.repo.derived.get(("names", sha), listed)  # type: ignore[no-any-return]
 
-    def _from_parent(self, directory: str,
+    def _from_earlier(self, directory: str,
                      keep: Callable[[str], bool] | None) -> frozenset[str] | None:
-        """The parent's set (subdirs kept by `keep`, or with None every name) updated by the
-        names this commit's diff touches; None when the parent's is not at hand or a
+        """The earlier commit's set (subdirs kept by `keep`, or with None every name) updated
+        by the names the diff from it touches; None when that set is not at hand or a
         touched name's presence cannot be told without the listing."""
-        step = self.repo.first_parent_step(self.commit)
+        step = self.repo.diff_step(self.commit)
         if step is None:
             return None
-        parent, changes = step
-        before_sha = self.repo.tree_id(parent, directory)
+        earlier, changes = step
+        before_sha = self.repo.tree_id(earlier, directory)
         key = ("names",) if keep is None else ("subdirs", keep.__module__, keep.__qualname__)
         before = self.repo.derived.take((*key, before_sha)) if before_sha else None
         if before is None:

@@ -55,5 +55,5 @@ def test_the_diffs_read_ahead_are_the_diffs_of_each_commit(ledger: GitLedger) ->
     expected = {c.sha: repo.changed_paths(c.parent, c.sha) for c in commits}
     repo.read_first_parent_diffs(None, repo.resolve("main"))
     for commit in commits:
-        step = repo.first_parent_step(commit.sha)
+        step = repo.diff_step(commit.sha)
         assert step == (commit.parent, expected[commit.sha]), commit.subject

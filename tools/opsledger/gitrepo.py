@@ -29,6 +29,10 @@ class Commit:
     subject: str
 
 
+# An earlier commit (None: the empty tree) and a commit's (status, path) changes from it.
+Step = tuple[str | None, list[tuple[str, str]]]
+
+
 class GitCommandError(Exception):
     def __init__(self, args: list[str], stderr: str) -> None:
         super().__init__(f"git {' '.join(args)}: {stderr}")
@@ -50,6 +54,9 @@ class GitRepo:
         # changes, so what was read or parsed for one commit serves every later one (audit
         # walks thousands of commits that share nearly all their trees and blobs).
         self.derived = Memo()
+        # Each first-parent commit's diff from its parent, read in one `git log` pass by
+        # read_first_parent_diffs (audit), so no commit costs a `git diff-tree` process.
+        self._steps: dict[str, Step] = {}
 
     def _git(self, *args: str) -> str:
         return _git(self.root, *args)
@@ -80,6 +87,13 @@ class GitRepo:
             return False
         return True
 
+    def head_commit(self) -> str | None:
+        """The commit HEAD points at, or None before the first commit."""
+        try:
+            return self._git("rev-parse", "--verify", "--quiet", "HEAD^{commit}").strip()
+        except GitCommandError:
+            return None
+
     def is_shallow(self) -> bool:
         return self._run("rev-parse", "--is-shallow-repository").strip() == "true"
 
@@ -106,13 +120,46 @@ class GitRepo:
 
     def changed_paths(self, old: str | None, new: str) -> list[tuple[str, str]]:
         """(status letter, path) for every file that differs; renames are never guessed."""
+        step = self._steps.get(new)
+        if step is not None and step[0] == old:
+            return list(step[1])
         args = ["diff-tree", "-r", "-z", "--no-renames", "--name-status"]
         args += [old, new] if old else ["--root", new]
         fields = self._run(*args, "--").split("\0")
         if not old and fields and fields[0] == new:
             fields = fields[1:]
         pairs = [(fields[i], fields[i + 1]) for i in range(0, len(fields) - 1, 2)]
-        return [(status, path) for status, path in pairs if status]
+        changes = [(status, path) for status, path in pairs if status]
+        # Kept, so the new commit's listings can be derived from the old one's (check).
+        self._steps.setdefault(new, (old, changes))
+        return list(changes)
+
+    def read_first_parent_diffs(self, start: str | None, end: str) -> None:
+        """Read the diff of every first-parent commit in start..end from its first parent
+        (the root commit's from the empty tree) in one `git log` pass; changed_paths and
+        diff_step answers from it."""
+        span = f"{start}..{end}" if start else end
+        out = self._run("log", "--first-parent", "--diff-merges=first-parent", "--root",
+                        "--raw", "-z", "--no-renames", "--no-abbrev", "--format=%x01%H%x00%P",
+                        span, "--")
+        for chunk in out.split("\x01")[1:]:
+            sha, parents, rest = (*chunk.split("\0", 2), "", "")[:3]
+            fields = rest.lstrip("\n").split("\0")
+            # ":<old mode> <new mode> <old sha> <new sha> <status>", then the path.
+            changes = [(fields[i].rsplit(" ", 1)[-1], fields[i + 1])
+                       for i in range(0, len(fields) - 1, 2) if fields[i].startswith(":")]
+            parent = parents.split(" ")[0] if parents else None
+            self._steps[sha] = (parent, changes)
+
+    def diff_step(self, commit: str | None) -> Step | None:
+        """(an earlier commit, the changes from it) of a commit whose diff from that commit
+        was read (ahead by read_first_parent_diffs, or by changed_paths), else None."""
+        return self._steps.get(commit) if commit is not None else None
+
+    def object_type(self, spec: str) -> str | None:
+        """The type of the object `spec` names (tree, blob, commit), or None if none."""
+        found = self._objects().info(spec)
+        return found[1] if found is not None else None
 
     def ls_tree(self, commit: str | None, directory: str) -> list[tuple[str, str, str]]:
         """(mode, object sha, name) of each entry of a directory of a commit, as `git ls-tree`
@@ -263,18 +310,30 @@ class Memo:
 
     def __init__(self) -> None:
         self._values: dict[object, Any] = {}
+        self._weights: dict[object, int] = {}
         self._size = 0
+
+    def take(self, key: object) -> Any:
+        """The value kept under key, or None; it is no longer kept (its successor replaces
+        it: a commit's name sets are derived from its parent's, which audit never needs
+        again once the commit after it has been judged)."""
+        if key not in self._values:
+            return None
+        self._size -= self._weights.pop(key)
+        return self._values.pop(key)
 
     def get(self, key: object, compute: Callable[[], Any]) -> Any:
         if key in self._values:
             return self._values[key]
         value = compute()
         # Anything else (a parsed document, a trust root) holds a few hundred values.
-        weight = len(value) if isinstance(value, tuple) else 200
+        weight = len(value) if isinstance(value, (tuple, frozenset)) else 200
         if self._size + weight > self.LIMIT:
             self._values.clear()
+            self._weights.clear()
             self._size = 0
         self._values[key] = value
+        self._weights[key] = weight
         self._size += weight
         return value
 

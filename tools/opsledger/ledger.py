@@ -13,7 +13,7 @@ from opsledger.escape import safe
 from opsledger.lifecycle import Kind
 from opsledger.loader import Document, LoadError, invisible_characters, invisible_positions, load
 from opsledger.problems import Problem
-from opsledger.tree import TooLarge, Tree
+from opsledger.tree import Entry, TooLarge, Tree
 from opsledger.wording import a
 
 POLICY_FILE = "opsledger.yaml"
@@ -68,6 +68,18 @@ def read_document(tree: Tree, path: str) -> Document | Problem:
     return document
 
 
+def _release_id(name: str) -> bool:
+    return ids.kind_of(name) == "release"
+
+
+def _incident_id(name: str) -> bool:
+    return ids.kind_of(name) == "incident"
+
+
+# Named functions, not lambdas: a commit tree keeps what each one accepted by its name.
+_ID_OF = {"release": _release_id, "incident": _incident_id}
+
+
 def list_ids(tree: Tree, ledger: Ledger) -> None:
     """Every record directory name (cheap: directory listings only)."""
     for kind, top in ids.KINDS.items():
@@ -93,14 +105,15 @@ def _scan(tree: Tree, only: Iterable[str] | None) -> Ledger:
     ledger = Ledger()
     wanted = set(only) if only is not None else None
     for kind, top in ids.KINDS.items():
-        listing = tree.entries(top)
         if wanted is not None:
             # The others are listed only: their ids are taken if they are record directories
             # (no layout problem is reported for them, so none is worked out; a check of 12
             # records in a ledger of 10,000 skips 9,988 of them here).
-            ledger.ids[kind].update(e.name for e in listing
-                                    if e.kind == "dir" and ids.kind_of(e.name) == kind)
-            listing = [e for e in listing if e.name in wanted]
+            ledger.ids[kind].update(tree.subdirs(top, _ID_OF[kind]))
+            listing = [Entry(name, found) for name in sorted(wanted & tree.names(top))
+                       if (found := tree.kind(f"{top}/{name}")) is not None]
+        else:
+            listing = tree.entries(top)
         for entry in listing:
             if entry.kind == "file" and entry.name in ALLOWED_AT_TOP:
                 continue

@@ -33,6 +33,10 @@ class Tree(Protocol):
 
     def kind(self, path: str) -> str | None: ...
 
+    def subdirs(self, directory: str, keep: Callable[[str], bool]) -> frozenset[str]: ...
+
+    def names(self, directory: str) -> frozenset[str]: ...
+
     def read(self, path: str) -> bytes: ...
 
     def parsed(self, path: str, parse: Callable[[str, bytes], Any]) -> Any: ...
@@ -50,6 +54,13 @@ class WorkTree:
         with os.scandir(base) as listing:
             return sorted((Entry(item.name, _kind(base / item.name)) for item in listing),
                           key=lambda e: e.name)
+
+    def names(self, directory: str) -> frozenset[str]:
+        return frozenset(e.name for e in self.entries(directory))
+
+    def subdirs(self, directory: str, keep: Callable[[str], bool]) -> frozenset[str]:
+        return frozenset(e.name for e in self.entries(directory)
+                         if e.kind == "dir" and keep(e.name))
 
     def kind(self, path: str) -> str | None:
         target = self.root / path
@@ -89,9 +100,7 @@ class CommitTree:
         self._listing: dict[str, str | None] = {}  # directory -> its tree's id
 
     def _list(self, directory: str) -> tuple[tuple[str, str, str], ...]:
-        if directory not in self._listing:
-            self._listing[directory] = self.repo.tree_id(self.commit, directory)
-        sha = self._listing[directory]
+        sha = self._tree(directory)
         return self.repo.tree_rows(sha) if sha is not None else ()
 
     def entries(self, directory: str) -> list[Entry]:
@@ -104,7 +113,75 @@ class CommitTree:
             Entry(name, self._KINDS.get(mode, "other")) for mode, _, name in
             self.repo.tree_rows(sha))))
 
+    def subdirs(self, directory: str, keep: Callable[[str], bool]) -> frozenset[str]:
+        """The names of the directory's subdirectories that `keep` accepts, kept per tree
+        and `keep`; a commit whose diff from an earlier one was read derives them from that
+        commit's by the names the diff touches, instead of listing 10,000 entries again."""
+        sha = self._tree(directory)
+        if sha is None:
+            return frozenset()
+        key = ("subdirs", keep.__module__, keep.__qualname__, sha)  # as _from_earlier takes it
+
+        def listed() -> frozenset[str]:
+            derived = self._from_earlier(directory, keep)
+            if derived is not None:
+                return derived
+            return frozenset(name for mode, _, name in self.repo.tree_rows(sha)
+                             if mode == "040000" and keep(name))
+        return self.repo.derived.get(key, listed)  # type: ignore[no-any-return]
+
+    def names(self, directory: str) -> frozenset[str]:
+        """Every entry name of the directory, kept per tree (derived as subdirs are)."""
+        sha = self._tree(directory)
+        if sha is None:
+            return frozenset()
+
+        def listed() -> frozenset[str]:
+            derived = self._from_earlier(directory, None)
+            if derived is not None:
+                return derived
+            return frozenset(name for _, _, name in self.repo.tree_rows(sha))
+        return self.repo.derived.get(("names", sha), listed)  # type: ignore[no-any-return]
+
+    def _from_earlier(self, directory: str,
+                     keep: Callable[[str], bool] | None) -> frozenset[str] | None:
+        """The earlier commit's set (subdirs kept by `keep`, or with None every name) updated
+        by the names the diff from it touches; None when that set is not at hand or a
+        touched name's presence cannot be told without the listing."""
+        step = self.repo.diff_step(self.commit)
+        if step is None:
+            return None
+        earlier, changes = step
+        before_sha = self.repo.tree_id(earlier, directory)
+        key = ("names",) if keep is None else ("subdirs", keep.__module__, keep.__qualname__)
+        before = self.repo.derived.take((*key, before_sha)) if before_sha else None
+        if before is None:
+            return None
+        prefix = f"{directory}/"
+        touched = {path[len(prefix):].split("/")[0] for _, path in changes
+                   if path.startswith(prefix)}
+        after = set(before)
+        for name in touched:
+            after.discard(name)
+            if keep is not None and not keep(name):
+                continue
+            found = self.repo.object_type(f"{self.commit}:{prefix}{name}")
+            if keep is None and found is None:
+                return None  # removed, or a submodule whose commit is not here
+            # Only a tree object is a directory ("040000"): a blob or submodule is not.
+            if found == "tree" or (keep is None and found is not None):
+                after.add(name)
+        return frozenset(after)
+
+    def _tree(self, directory: str) -> str | None:
+        if directory not in self._listing:
+            self._listing[directory] = self.repo.tree_id(self.commit, directory)
+        return self._listing[directory]
+
     def kind(self, path: str) -> str | None:
+        if self.commit is not None and "/" in path and \
+                self.repo.object_type(f"{self.commit}:{path}") == "tree":
+            return "dir"  # a tree object is only ever listed with mode 040000
         parent, _, name = path.rpartition("/")
         for mode, _, entry in self._list(parent):
             if entry == name:

@@ -88,4 +88,8 @@ def test_check_warns_about_record_files_it_did_not_see(
     out = capsys.readouterr()
     assert "0 records changed" in out.out
     assert out.err.startswith("warning: 1 record file(s) not committed (releases/REL-")
+    # Checking another commit than the working tree's: committing them would not change it.
+    other = ledger.git("commit-tree", f"{base}^{{tree}}", "-p", base, "-m", "another commit")
+    assert main(["check", "--base", base, "--head", other]) == 0
+    assert "not committed" not in capsys.readouterr().err
     assert "`git add` and commit them first" in out.err

@@ -26,7 +26,9 @@ def run(*, start: str | None, end: str, reviews: str | None, format: str,
     if reviews is not None and not Path(reviews).is_dir():
         raise FatalError(f"--reviews {reviews}: not a directory of <PR number>.json files")
     start_sha = repo.resolve(start) if start else None
-    commits = repo.first_parent_history(start_sha, repo.resolve(end))
+    end_sha = repo.resolve(end)
+    commits = repo.first_parent_history(start_sha, end_sha)
+    repo.read_first_parent_diffs(start_sha, end_sha)  # every diff in one pass, not one a commit
     sections, everything, failing = [], [], 0
     for commit in commits:
         try:

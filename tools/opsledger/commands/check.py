@@ -54,7 +54,7 @@ def run(*, base: str, head: str, reviews: str | None, pr: int | None, now: str |
     output = markdown(problems, checked, judged.records) if format == "markdown" else \
         FORMATS[format](problems, checked)
     return Outcome(output, 1 if errors else 0,
-                   "\n".join(filter(None, (note, _uncommitted(repo)))))
+                   "\n".join(filter(None, (note, _uncommitted(repo, head_sha)))))
 
 
 def _reviews_say(repo: GitRepo, judged: Judgement, reviews: list[dict[str, Any]], pr: int,
@@ -71,8 +71,12 @@ def _reviews_say(repo: GitRepo, judged: Judgement, reviews: list[dict[str, Any]]
                                                  prreviews.content_at(repo, head)), pr)
 
 
-def _uncommitted(repo: GitRepo) -> str:
-    """The check judges commits; record files only in the working tree are not in them."""
+def _uncommitted(repo: GitRepo, head: str) -> str:
+    """The check judges commits; record files only in the working tree are not in them.
+    Only when the head is the working tree's own commit could committing them change what
+    was checked (and `git status` stats every file of a 10,000-record ledger)."""
+    if repo.head_commit() != head:
+        return ""
     pending = repo.uncommitted(*ids.KINDS.values())
     if not pending:
         return ""

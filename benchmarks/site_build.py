@@ -104,9 +104,12 @@ def markdown_twin(ledger: Path, baseline: Path, made: list[tuple[str, str]]) -> 
         (baseline / "site" / folder / "index.md").write_text(f"# {folder.title()}\n\n{table}\n")
     (baseline / "site" / "releases" / "calendar.md").write_text(
         "# Calendar\n\n" + "\n".join(rows["release"]))
-    for page in ("postmortems.md", "action-items.md", "metrics.md"):
+    for page in ("postmortems.md", "action-items.md", "metrics.md", "drills.md",
+                 "services/index.md"):
+        up = "../" * page.count("/")
+        (baseline / "site" / page).parent.mkdir(parents=True, exist_ok=True)
         (baseline / "site" / page).write_text(f"# {page}\n\n" + "\n".join(
-            row.replace("](", "](incidents/") for row in rows["incident"][:200]))
+            row.replace("](", f"]({up}incidents/") for row in rows["incident"][:200]))
 
 
 def build(root: Path) -> tuple[float, int, int]:

@@ -145,8 +145,8 @@ def _description(name: str, summary: str) -> str:
     text = summary[:1].upper() + summary[1:]
     text += "" if text.endswith(("?", ".")) else "."
     if name == "status":
-        text += ("\n\nrelease states: " + ", ".join(_states(lifecycle.RELEASE_EDGES)) +
-                 "\nincident states: " + ", ".join(_states(lifecycle.INCIDENT_EDGES)) +
+        text += ("\n\nrelease states: " + ", ".join(lifecycle.states("release")) +
+                 "\nincident states: " + ", ".join(lifecycle.states("incident")) +
                  "\n`opsledger show ID` lists the states a record may move to next.")
     if name == "log":
         text += ("\n\nevent types (--type, default note):\n  release: " +
@@ -165,12 +165,10 @@ def _epilog(name: str) -> str:
     return "\n\n".join(parts)
 
 
-def _states(edges: dict[str, tuple[str, ...]]) -> list[str]:
-    return list(dict.fromkeys([*edges, *(s for targets in edges.values() for s in targets)]))
-
-
 @functools.cache
 def event_types(kind: str) -> tuple[str, ...]:
+    """The timeline event types a record of `kind` may hold, as its packaged schema lists
+    them (read as JSON: help and `log` need no schema validator)."""
     schema = json.loads(resources.files("opsledger").joinpath(
         f"schemas/{kind}.schema.json").read_text())
     return tuple(schema["properties"]["timeline"]["items"]["properties"]["type"]["enum"])

@@ -121,6 +121,12 @@ def path_to(kind: Kind, state: str, emergency: bool = False) -> list[tuple[str, 
     return walk[::-1]
 
 
+def states(kind: Kind) -> list[str]:
+    """Every state of a kind's lifecycle, in the order the table lists them."""
+    edges = RELEASE_EDGES if kind == "release" else INCIDENT_EDGES
+    return list(dict.fromkeys([*edges, *(s for targets in edges.values() for s in targets)]))
+
+
 def terminal(kind: Kind, state: object) -> bool:
     return state in (RELEASE_TERMINAL if kind == "release" else INCIDENT_TERMINAL)
 

@@ -24,11 +24,11 @@ def test_a_refused_log_cites_lines_the_file_has(ledger: GitLedger,
                                                capsys: pytest.CaptureFixture[str]) -> None:
     path = "incidents/INC-2026-0003/incident.yaml"
     before = ledger.read(path)
-    assert main(["log", "INC-2026-0003", "Partition rebalanced", "--as", "judy",
-                 "--type", "gossip", "--at", "2026-11-26T11:00:00+01:00"]) == 1
+    assert main(["log", "INC-2026-0003", "Partition rebalanced\u202e", "--as", "judy",
+                 "--at", "2026-11-26T11:00:00+01:00"]) == 1
     err = capsys.readouterr().err
     assert ledger.read(path) == before
-    assert f"{path}: error OL101: the new event: timeline." in err, err
+    assert f"{path}: error OL009: the new event: character U+202E" in err, err
     lines = len(before.splitlines())
     for cited in err.splitlines():
         if cited.startswith(f"{path}:") and cited.split(":")[1].isdigit():
@@ -84,3 +84,17 @@ def test_medians_carry_one_decimal_as_the_site_shows_them(
     found = [v["median_minutes"] for spans in data["incidents"]["by_severity"].values()
              for v in spans.values()]
     assert found and all(m == round(m, 1) for m in found)
+
+
+def test_a_mistyped_state_or_event_type_is_named_with_the_likely_word(
+        ledger: GitLedger, capsys: pytest.CaptureFixture[str]) -> None:
+    before = ledger.read("releases/REL-2026-0006/release.yaml")
+    assert main(["status", "REL-2026-0006", "submited", "--as", "alice"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown release state 'submited'; did you mean submitted?" in err
+    assert "Traceback" not in err
+    assert main(["log", "INC-2026-0003", "told legal", "--type", "notifcation", "--to",
+                 "legal_counsel", "--as", "judy"]) == 2
+    assert "--type: unknown event type 'notifcation'; did you mean notification?" in \
+        capsys.readouterr().err
+    assert ledger.read("releases/REL-2026-0006/release.yaml") == before

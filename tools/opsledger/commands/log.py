@@ -5,14 +5,21 @@ from __future__ import annotations
 import dataclasses
 import difflib
 
-from opsledger import recordedit
+from opsledger import ids, recordedit
+from opsledger.clihelp import event_types
+from opsledger.escape import safe
 from opsledger.problems import FatalError, Outcome, Problem
 from opsledger.reporters import FORMATS
+from opsledger.wording import unknown
 from opsledger.workspace import Workspace
 
 
 def run(*, record_id: str, text: str, event_type: str, at: str | None, person: str | None,
         important: bool, to: str | None = None, via: str | None = None) -> Outcome:
+    kind = ids.kind_of(record_id)
+    if kind is not None and event_type not in event_types(kind):
+        raise FatalError("--type: " + unknown("event type", safe(event_type),
+                                               event_types(kind)))
     extra = _notification(event_type, to, via)
     workspace = Workspace.open(now=at, person=person, now_flag="--at")
     record = workspace.record(record_id)

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from opsledger import lifecycle, recordedit
 from opsledger.approval import evaluate
-from opsledger.problems import Outcome
+from opsledger.escape import safe
+from opsledger.problems import FatalError, Outcome
 from opsledger.reporters import FORMATS
 from opsledger.requirements import gate_for
+from opsledger.wording import unknown
 from opsledger.workspace import Workspace
 
 
@@ -15,6 +17,9 @@ def run(*, record_id: str, new_state: str, note: str | None, person: str | None,
         now: str | None) -> Outcome:
     workspace = Workspace.open(now=now, person=person)
     record = workspace.record(record_id)
+    if new_state not in lifecycle.states(record.kind):
+        raise FatalError(f"{record.id}: " + unknown(f"{record.kind} state", safe(new_state),
+                                                    lifecycle.states(record.kind)))
     who = workspace.person()
     at = recordedit.stamp_for(workspace, now)
     old_state = str(record.data.get("status"))

@@ -151,14 +151,11 @@ def _changed_by(repo: GitRepo, base: str | None) -> ChangedBy:
     """Whether a commit of the pull request holds a record (its file, postmortem or sign-offs)
     other than it was where that commit left the base (a new record counts as changed)."""
     def changed(commit: str, record: Record) -> bool:
-        if not repo.has_commit(commit):
-            return False
-        at, _ = read_record(CommitTree(repo, commit), record.kind, record.id)
-        if base is None:
-            return True
-        before, _ = read_record(CommitTree(repo, repo.merge_base(base, commit)), record.kind,
-                                record.id)
-        return before.doc is None or at.data != before.data or \
+        at = _record_at(repo, commit, record)
+        if at is None or base is None:
+            return at is not None
+        before = _record_at(repo, repo.merge_base(base, commit), record)
+        return before is None or before.doc is None or at.data != before.data or \
             at.postmortem != before.postmortem or _signed(at) != _signed(before)
     return changed
 
@@ -167,12 +164,17 @@ def _signed(record: Record) -> set[str]:
     return {signoff.path for signoff in record.signoffs}
 
 
+def _record_at(repo: GitRepo, commit: str, record: Record) -> Record | None:
+    """The record as another commit holds it; None when that commit is not in this clone."""
+    if not repo.has_commit(commit):
+        return None
+    return read_record(CommitTree(repo, commit), record.kind, record.id)[0]
+
+
 def _digest_at(repo: GitRepo) -> DigestAt:
     """The digest a record had at another commit of the pull request (None when that
     commit is not in this clone or the record cannot be read there)."""
     def at(commit: str, record: Record, gate: str) -> str | None:
-        if not repo.has_commit(commit):
-            return None
-        found, _ = read_record(CommitTree(repo, commit), record.kind, record.id)
-        return digest(found, gate) if found.doc is not None else None
+        found = _record_at(repo, commit, record)
+        return digest(found, gate) if found is not None and found.doc is not None else None
     return at

@@ -14,10 +14,17 @@ from typing import Any
 PEOPLE = {"alice": "Alice Martin", "bob": "Bob Okafor", "carol": "Carol Chen",
           "erin": "Erin Novak", "dave": "Dave Singh", "frank": "Frank Weber",
           "grace": "Grace Kim", "heidi": "Heidi Larsen", "ivan": "Ivan Petrov",
-          "judy": "Judy Alvarez"}
+          "judy": "Judy Alvarez", "kate": "Kate Moreau"}
 ROLES = {"dev_lead": ["alice", "bob"], "qa": ["carol", "erin"], "ops": ["dave", "heidi"],
          "security": ["frank"], "dba": ["grace"], "cab": ["grace", "heidi", "frank"],
-         "incident_commander": ["dave", "heidi", "judy"], "comms_lead": ["ivan", "judy"]}
+         "incident_commander": ["dave", "heidi", "judy"], "comms_lead": ["ivan", "judy"],
+         "legal_counsel": ["kate"]}
+# The policy's response plan: the roles a type adds and whom it must notify, and the drill
+# programme's scenarios (opsledger.yaml, incidents.types and drills.programme).
+TYPE_ROLES = {"security": ["legal_counsel"], "data": ["legal_counsel"]}
+TYPE_NOTIFY = {"security": ["management", "legal_counsel"],
+               "data": ["management", "legal_counsel"]}
+DRILL_SCENARIOS = ["failover", "data-exposure"]
 RISK_SLOTS = {"low": ["dev_lead"], "medium": ["dev_lead", "qa"],
               "high": ["dev_lead", "qa", "ops", "security"],
               "critical": ["dev_lead", "qa", "ops", "security", "cab", "cab"]}
@@ -250,20 +257,31 @@ def incident_content(plan: Plan) -> dict[str, Any]:
     services = rng.sample(list(SERVICES), rng.choice([1, 1, 2]))
     severity = plan.severity
     reporter = rng.choice(["dave", "heidi", "ivan", "alice"])
-    return {
+    kind = rng.choices(["incident", "security", "data"], [90, 5, 5])[0]
+    declared = stamp(plan.times[0])
+    data: dict[str, Any] = {
         "id": plan.id, "title": rng.choice(SYMPTOMS),
         "summary": f"Reported by monitoring on {services[0]}; "
                    f"{rng.randint(1, 40)}% of requests affected at the peak.\n",
-        "type": rng.choices(["incident", "security", "data"], [90, 5, 5])[0],
+        "type": kind,
         "mode": rng.choices(["real", "drill"], [95, 5])[0],
         "severity": rng.choice(["SEV?", severity]), "status": "triage", "services": services,
         "timestamps": {"impact_started_at": stamp(detected - timedelta(minutes=4)),
                        "detected_at": stamp(detected), "declared_at": stamp(plan.times[0])},
         "roles": [],
-        "timeline": [{"at": stamp(plan.times[0]), "type": "declared",
+        "timeline": [{"at": declared, "type": "declared",
                       "text": f"Declared from an alert on {services[0]}.", "by": reporter}],
         "postmortem": {"required": False, "status": "not_started"},
     }
+    # Whoever declares makes the notifications the type owes, on the spot.
+    data["timeline"] += [{"at": declared, "type": "notification", "to": to, "via": "phone",
+                          "text": f"Told {to.replace('_', ' ')} on the phone.", "by": reporter}
+                         for to in TYPE_NOTIFY.get(kind, [])]
+    if data["mode"] == "drill":
+        data["drill"] = {"scenario": rng.choice(DRILL_SCENARIOS), "announced": True,
+                         "objectives": [{"what": "Service restored on the standby",
+                                         "target": "within 15 minutes"}]}
+    return data
 
 
 def note(data: dict[str, Any], at: datetime, who: str) -> str:
@@ -292,6 +310,8 @@ def incident_step(plan: Plan, data: dict[str, Any], state: str, at: datetime) ->
             data["roles"].append({"role": "comms_lead", "person": comms,
                                   "assumed_at": stamp(at)})
             data["postmortem"] = {"required": True, "status": "not_started"}
+        data["roles"] += [{"role": role, "person": ROLES[role][0], "assumed_at": stamp(at)}
+                          for role in TYPE_ROLES.get(data["type"], [])]
         data["timestamps"]["acknowledged_at"] = stamp(at - timedelta(minutes=1))
         data["impact"] = {"summary": "Some customers saw errors and retried.",
                           "customers_affected": rng.randint(0, 20000),
@@ -301,8 +321,8 @@ def incident_step(plan: Plan, data: dict[str, Any], state: str, at: datetime) ->
     stamps = {"mitigated": "mitigated_at", "resolved": "resolved_at", "closed": "closed_at"}
     if state in stamps:
         data["timestamps"][stamps[state]] = stamp(at)
-    if state == "resolved" and "mitigated_at" not in data["timestamps"]:
-        data["timestamps"]["mitigated_at"] = stamp(at)
+    if state == "resolved":
+        _incident_resolved(plan, data, at)
     if state == "postmortem":
         data["postmortem"]["status"] = "in_review"
     if state == "closed":
@@ -311,6 +331,12 @@ def incident_step(plan: Plan, data: dict[str, Any], state: str, at: datetime) ->
     data["timeline"].append({"at": stamp(at), "type": "status_change",
                              "text": f"{old} -> {state}", "by": commander})
     return str(commander)
+
+
+def _incident_resolved(plan: Plan, data: dict[str, Any], at: datetime) -> None:
+    data["timestamps"].setdefault("mitigated_at", stamp(at))
+    for objective in data.get("drill", {}).get("objectives", []):
+        objective.update(result=f"{plan.rng.randint(5, 20)} minutes", met=plan.rng.random() < 0.8)
 
 
 def _incident_closing(plan: Plan, data: dict[str, Any], at: datetime) -> None:

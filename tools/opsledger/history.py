@@ -92,7 +92,9 @@ def judge_commits(repo: GitRepo, trust_commit: str | None, old: str | None, new:
     problems = trustroot.check_change(repo, None if bootstrap else trust.policy, new,
                                       trust_paths, record_paths,
                                       evidence or trustroot.Evidence(reviews), since,
-                                      trust_commit)
+                                      trust_commit,
+                                      # validated below, under the same (the head's) trust
+                                      frozenset(names) if bootstrap else frozenset())
     if not names:
         return Judgement(ordered(problems + trust.problems), 0, ())
     base_ledger = scan(old_tree, names)
@@ -126,10 +128,19 @@ def judge_commits(repo: GitRepo, trust_commit: str | None, old: str | None, new:
 
 def _base_trust(repo: GitRepo, commit: str | None) -> Trust:
     """The trust root of a commit, loaded once per distinct policy and schemas: audit judges
-    each commit under its parent's, which is nearly always the one before's."""
+    each commit under its parent's, which is nearly always the one before's. Kept by the
+    files' object ids (their content), outside the repository's bounded memo, which a
+    commit importing thousands of records fills many times over."""
     tree = CommitTree(repo, commit)
-    key = ("trust", *((tree.kind(path), tree.blob(path)) for path in trust_files()))
-    return repo.derived.get(key, lambda: base_trust(tree))  # type: ignore[no-any-return]
+    key = tuple((tree.kind(path), tree.blob(path)) for path in trust_files())
+    if key not in _TRUSTS:
+        if len(_TRUSTS) >= 8:
+            del _TRUSTS[next(iter(_TRUSTS))]
+        _TRUSTS[key] = base_trust(tree)
+    return _TRUSTS[key]
+
+
+_TRUSTS: dict[tuple[tuple[str | None, str | None], ...], Trust] = {}
 
 
 def _judge(change: Change) -> tuple[list[Problem], Judged]:

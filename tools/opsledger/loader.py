@@ -11,7 +11,7 @@ import functools
 import math
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import yaml
@@ -54,10 +54,31 @@ class Mark(NamedTuple):
 class Document:
     path: str
     data: Any
-    marks: dict[Key, Mark] = field(default_factory=dict)
-    # Unquoted scalars YAML read as something other than text (`no`, `1.10`), as written:
-    # messages quote them. Only those: a ledger of 10,000 records holds every document.
-    plain: dict[Key, str] = field(default_factory=dict)
+    # Where each node was written, and the unquoted scalars YAML read as something other
+    # than text (`no`, `1.10`) as written, for messages. Only a document with a problem needs
+    # them, so a document read on the fast path keeps its text and finds them when asked: a
+    # ledger of 10,000 records holds every document, and the positions are most of its size.
+    _marks: dict[Key, Mark] | None = None
+    _plain: dict[Key, str] | None = None
+    text: str | None = None
+
+    @property
+    def marks(self) -> dict[Key, Mark]:
+        if self._marks is None:
+            self._positions()
+        return self._marks or {}
+
+    @property
+    def plain(self) -> dict[Key, str]:
+        if self._plain is None:
+            self._positions()
+        return self._plain or {}
+
+    def _positions(self) -> None:
+        self._marks, self._plain = {}, {}
+        if self.text is not None:
+            built = _built(self.path, self.text)
+            self._marks, self._plain = built.marks, built.plain
 
     def mark(self, key: Key) -> Mark:
         for end in range(len(key), -1, -1):
@@ -106,6 +127,15 @@ def field_name(key: Key) -> str:
 
 def load(path: str, raw: bytes) -> Document:
     text = decode(path, raw)
+    data = _plain_data(text)
+    if data is not None:
+        return Document(path, data, text=text)
+    built = _built(path, text)
+    return Document(path, built.result, built.marks, built.plain, text)
+
+
+def _built(path: str, text: str) -> _Builder:
+    """The full builder's reading: every node's position, and the first problem raised."""
     builder = _Builder(path, text)
     try:
         for event in yaml.parse(text, Loader=Loader):
@@ -114,7 +144,97 @@ def load(path: str, raw: bytes) -> Document:
         line, col, reason = yamlerrors.explain(text, exc.context, _at(exc.context_mark),
                                                exc.problem, _at(exc.problem_mark))
         raise LoadError(Problem(path, line, col, "OL002", f"YAML syntax error: {reason}")) from None
-    return builder.document()
+    builder.document()  # raises unless it is one mapping
+    return builder
+
+
+# Text in which the full builder has something to refuse or look at closely: an anchor,
+# alias or tag (`&`, `*`, `!`), an escape that may decode to a hidden character, or one
+# written as it is. Any of these, even inside quotes, sends a document the long way.
+_NEEDS_JUDGEMENT = re.compile("|".join([r"[&*!\\]", *(p.pattern for p in (CONTROL,
+                                                                          BIDI_OVERRIDE,
+                                                                          INVISIBLE))]))
+_NO_KEY = object()
+
+
+class _Declined(Exception):
+    """The text holds something the full builder must judge."""
+
+
+def _plain_data(text: str) -> Any:
+    """The data the full builder would build, built without its bookkeeping (positions,
+    keys) from text with nothing in it to judge; None when it must go the long way (which
+    also names the first problem). Nothing it returns differs from the full builder's."""
+    if _NEEDS_JUDGEMENT.search(text):
+        return None
+    parser = Loader(text)
+    try:
+        return _Assembler().run(parser.get_event)
+    except (_Declined, yaml.YAMLError, ValueError):
+        return None
+    finally:
+        parser.dispose()
+
+
+class _Assembler:
+    def __init__(self) -> None:
+        self.stack: list[Any] = []  # open containers, innermost last
+        self.keys: list[Any] = []  # each open mapping's key awaiting its value, or _NO_KEY
+        self.result: Any = None
+        self.documents = 0
+
+    def run(self, get: Any) -> Any:
+        handlers = {yaml.ScalarEvent: self.scalar, yaml.MappingStartEvent: self.start,
+                    yaml.SequenceStartEvent: self.start, yaml.MappingEndEvent: self.end,
+                    yaml.SequenceEndEvent: self.end, yaml.DocumentStartEvent: self.document,
+                    yaml.AliasEvent: self.decline}
+        while True:
+            event = get()
+            if type(event) is yaml.StreamEndEvent:
+                if type(self.result) is not dict:
+                    raise _Declined
+                return self.result
+            handler = handlers.get(type(event))
+            if handler is not None:
+                handler(event)
+
+    def scalar(self, event: Any) -> None:
+        stack = self.stack
+        if stack and type(stack[-1]) is dict and self.keys[-1] is _NO_KEY:
+            key = event.value  # keys stay as written (a plain one must read as text)
+            if (not event.style and (key == "<<" or not _is_text(key))) or key in stack[-1]:
+                raise _Declined
+            self.keys[-1] = key
+            return
+        self.place(event.value if event.style else resolve(event.value))
+
+    def start(self, event: Any) -> None:
+        if len(self.stack) >= MAX_DEPTH or \
+                (self.stack and type(self.stack[-1]) is dict and self.keys[-1] is _NO_KEY):
+            raise _Declined  # too deep, or a collection as a key
+        self.stack.append({} if type(event) is yaml.MappingStartEvent else [])
+        self.keys.append(_NO_KEY)
+
+    def end(self, event: Any) -> None:
+        self.keys.pop()
+        self.place(self.stack.pop())
+
+    def document(self, event: Any) -> None:
+        self.documents += 1
+        if self.documents > 1:
+            raise _Declined
+
+    def decline(self, event: Any) -> None:
+        raise _Declined  # an alias: the screen keeps them out; the full builder refuses them
+
+    def place(self, value: Any) -> None:
+        if not self.stack:
+            self.result = value
+        elif type(self.stack[-1]) is list:
+            self.stack[-1].append(value)
+        else:
+            self.stack[-1][self.keys[-1]] = value
+            self.keys[-1] = _NO_KEY
 
 
 def _at(mark: Any) -> yamlerrors.At | None:
@@ -260,7 +380,7 @@ class _Builder:
         if not isinstance(self.result, dict):
             raise LoadError(Problem(self.path, 1, 1, "OL010",
                                     "the file must hold one YAML mapping (key: value lines)"))
-        return Document(self.path, self.result, self.marks, self.plain)
+        return Document(self.path, self.result, self.marks, self.plain, self.text)
 
 
 # Keys and many values (statuses, names, booleans) repeat in every file: resolve each once.

@@ -61,6 +61,9 @@ _FAST_FORMATS: dict[str, Any] = {
 # Documents of one kind validated by jsonschema before the kind is compiled: compiling a
 # schema costs about as much as validating 50 documents, so `check` and `show` never pay it.
 COMPILE_AFTER = 50
+# Compiled validators by schema text, for the run: audit loads a trust root again for each
+# policy change in history, nearly always with the same schemas.
+_COMPILED: dict[str, Any] = {}
 
 
 class BadSchema(ValueError):
@@ -74,13 +77,18 @@ class BadSchema(ValueError):
 class Schemas:
     """The four schemas, compiled once; read from a tree so a PR cannot swap them."""
 
-    def __init__(self, sources: dict[str, bytes], *, strict: bool = False) -> None:
+    def __init__(self, sources: dict[str, bytes], *, strict: bool = False,
+                 merged: bool | None = None) -> None:
         """`strict` also checks each schema against its meta-schema (~0.4 s for the four):
-        worth it only for schemas a change brings, which must not break every later check."""
+        worth it only for schemas a change brings, which must not break every later check.
+        `merged`: the schemas are on the branch already (by default, unless strict), so the
+        compiled validator may answer for them; fastjsonschema writes Python source from a
+        schema and runs it, so a schema still under review never reaches it."""
         import jsonschema  # noqa: PLC0415 -- see _formats
 
         self._validators: dict[str, Any] = {}
-        self._schemas: dict[str, Any] = {}  # the schemas the compiled validator may answer for
+        self._schemas: dict[str, str | None] = {}  # what the compiled validator may answer for
+        trusted = not strict if merged is None else merged
         for kind in DOCUMENTS:
             try:
                 schema = json.loads(sources[kind])
@@ -93,22 +101,24 @@ class Schemas:
             except jsonschema.SchemaError as exc:
                 raise BadSchema(kind, exc.message) from None
             self._validators[kind] = cls(schema, format_checker=_formats())
-            self._schemas[kind] = schema if not strict and compilable(schema) else None
-        self._fast: dict[str, Any] = {}
+            self._schemas[kind] = json.dumps(schema, sort_keys=True) \
+                if trusted and compilable(schema) else None
         self._slow_count = dict.fromkeys(DOCUMENTS, 0)
 
     def accepts(self, kind: str, data: Any) -> bool | None:
         """The compiled validator's answer: True when it accepts, None when it cannot say
         (not compiled yet, or it refuses: only jsonschema names a problem)."""
-        fast = self._fast.get(kind)
+        source = self._schemas[kind]
+        if source is None:
+            return None
+        fast = _COMPILED.get(source)
         if fast is None:
             self._slow_count[kind] += 1
-            if self._schemas[kind] is None or self._slow_count[kind] <= COMPILE_AFTER:
+            if self._slow_count[kind] <= COMPILE_AFTER:
                 return None
-            fast = self._fast[kind] = _compile(self._schemas[kind])
-            if fast is False:
-                self._schemas[kind] = None
-                return None
+            fast = _COMPILED[source] = _compile(json.loads(source))
+        if fast is False:
+            return None
         try:
             fast(data)
         except (_fastjsonschema().JsonSchemaException, TypeError, ValueError, RecursionError):

@@ -30,16 +30,18 @@ def in_trust_root(path: str) -> bool:
     return not path.startswith(RECORD_TOPS)
 
 
-def read_trust(tree: Tree, *, strict: bool = False) -> Trust | list[Problem]:
+def read_trust(tree: Tree, *, strict: bool = False,
+               merged: bool | None = None) -> Trust | list[Problem]:
     """The tree's policy and schemas, or the problems that stop them loading at all. A
     policy that loads but breaks its schema comes back as a Trust without a Policy.
-    `strict`: the schemas must also be valid JSON Schemas (see Schemas)."""
+    `strict`: the schemas must also be valid JSON Schemas; `merged`: see Schemas."""
     missing = [p for p in (POLICY_FILE, *_schema_paths()) if tree.kind(p) != "file"]
     if missing:
         return [Problem(path, None, None, "OL160", _absent(tree, path)) for path in missing]
     try:
         schemas = Schemas({kind: tree.read(path) for kind, path in
-                           zip(DOCUMENTS, _schema_paths(), strict=True)}, strict=strict)
+                           zip(DOCUMENTS, _schema_paths(), strict=True)}, strict=strict,
+                          merged=merged)
     except BadSchema as exc:
         return [Problem(f"schemas/{exc.kind}.schema.json", None, None, "OL160", str(exc))]
     loaded = read_document(tree, POLICY_FILE)

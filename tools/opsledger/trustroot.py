@@ -93,10 +93,11 @@ def read_reviews(path: Path, flag: str) -> list[dict[str, Any]]:
 
 def check_change(repo: GitRepo, base: Policy | None, new: str, trust_paths: list[str],
                  record_paths: list[str], evidence: Evidence,
-                 since: datetime | None = None,
-                 base_commit: str | None = None) -> list[Problem]:
+                 since: datetime | None = None, base_commit: str | None = None,
+                 judged: frozenset[str] = frozenset()) -> list[Problem]:
     """Problems of a change to the trust root; `base` is None when the change bootstraps;
-    `since` is when the base commit was made (a key is not retired before it)."""
+    `since` is when the base commit was made (a key is not retired before it); `judged`:
+    records the caller validates itself under the head's trust root."""
     if not trust_paths:
         return []
     problems = []
@@ -108,7 +109,8 @@ def check_change(repo: GitRepo, base: Policy | None, new: str, trust_paths: list
                                 f"trust root ({_listed(trust_paths)}) and records "
                                 f"({_listed(record_paths)}); split it into two pull "
                                 "requests so the trust-root change gets its own review"))
-    head, found = head_problems(repo, new)
+    # Replayed history is merged: its schemas are already trusted by every later check.
+    head, found = head_problems(repo, new, merged=evidence.audit, judged=judged)
     problems += found
     if base is not None:
         if head is not None and POLICY_FILE in trust_paths and since is not None:
@@ -117,17 +119,18 @@ def check_change(repo: GitRepo, base: Policy | None, new: str, trust_paths: list
     return problems
 
 
-def head_problems(repo: GitRepo, new: str) -> tuple[Policy | None, list[Problem]]:
+def head_problems(repo: GitRepo, new: str, merged: bool = False,
+                  judged: frozenset[str] = frozenset()) -> tuple[Policy | None, list[Problem]]:
     """The head must still be a ledger: its policy and schemas load, and everything in it
     validates against them (what `validate` of the head would say)."""
     tree = CommitTree(repo, new)
-    trust = read_trust(tree, strict=True)
+    trust = read_trust(tree, strict=True, merged=merged)
     if isinstance(trust, list):
         return None, trust
     if trust.policy is None:
         return None, trust.problems
     verifier = Verifier(trust.policy, merged_at=at_commit(repo, new))
-    return trust.policy, validate_tree(tree, trust, None, verifier)[1]
+    return trust.policy, validate_tree(tree, trust, None, verifier, skip=judged)[1]
 
 
 def approval_problems(repo: GitRepo, policy: Policy, new: str, paths: list[str],

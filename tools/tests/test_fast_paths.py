@@ -1,11 +1,13 @@
-"""The fast paths agree with the slow ones: the compiled schema validator accepts only what
-jsonschema accepts, and the cache never changes what a command prints."""
+"""The fast paths agree with the slow ones: YAML read without positions reads as the full
+builder reads it, the compiled schema validator accepts only what jsonschema accepts, and the
+cache never changes what a command prints."""
 
 from __future__ import annotations
 
 import copy
 import json
 import os
+import random
 import shutil
 import subprocess
 import time
@@ -16,7 +18,7 @@ import pytest
 from conftest import REPO, GitLedger, run_check
 
 import opsledger
-from opsledger import resultcache, schema, sshsig
+from opsledger import loader, resultcache, schema, sshsig
 from opsledger.cli import main
 from opsledger.commands import validate as validate_command
 from opsledger.loader import LoadError, load
@@ -44,6 +46,74 @@ def _documents() -> list[tuple[str, Any]]:
             except LoadError:
                 continue  # refused before any schema sees it
     return found
+
+
+def _yaml_texts() -> list[str]:
+    """Every sample and invalid example that is UTF-8 (the rest never reach a builder)."""
+    raw = [path.read_bytes() for pattern in (
+        "opsledger.yaml", "releases/*/release.yaml", "incidents/*/incident.yaml",
+        "*/*/signoffs/*.yaml", "tools/tests/invalid/*.yaml", "tools/tests/invalid/release/*.yaml")
+        for path in sorted(REPO.glob(pattern))]
+    return [content.decode("utf-8") for content in raw if _utf8(content)]
+
+
+def _utf8(content: bytes) -> bool:
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+# What people and attackers write that the full builder judges: anchors, aliases, tags,
+# merge keys, duplicate or non-text keys, escapes, hidden characters, documents, numbers
+# JSON cannot carry, nesting, flow collections and quoting.
+_INSERTS = ["&a ", "*a", "!!str ", "!x ", "<<: {}\n", "id: X\n", "1: x\n", "? [a]\n: b\n",
+            '"\\u202e"', '"\\e"', "\u200b", "\u00ad", "---\n", "...\n", "[", "]", "{", "}",
+            ": ", "- ", "  ", "\t", "'", '"', "# ", "1e400", "99999999999999999999", "no",
+            "~", ": no\n", "null: 1\n", "- - - - - - - - - - - - - - - - - - - - - - - - - - - - "
+            "- - - - - -\n", "\r\n", "|\n", ">-\n", "%YAML 1.1\n", "@", "`"]
+
+
+def _outcome(read: Any) -> tuple[Any, ...]:
+    try:
+        doc = read()
+    except loader.LoadError as exc:
+        return ("refused", exc.problem)
+    return ("read", doc.data, doc.marks, doc.plain)
+
+
+def test_yaml_read_without_positions_reads_as_the_full_builder() -> None:
+    """Every sample and invalid example, and 4,000 of them broken at random with what the
+    full builder judges, read alike (data, positions, messages) both ways; the fast way is
+    the one taken for every sample record."""
+    rng = random.Random(7)
+    texts = _yaml_texts()
+    cases = list(texts)
+    for _ in range(4000):
+        text = rng.choice(texts)
+        for _ in range(rng.randint(1, 3)):
+            at = rng.choice([0, rng.randrange(len(text) + 1),
+                             *(i + 1 for i, c in enumerate(text) if c == "\n")])
+            text = text[:at] + rng.choice(_INSERTS) + text[at:]
+        cases.append(text)
+    fast_taken = 0
+    for text in cases:
+        fast = _outcome(lambda t=text: loader.load("f.yaml", t.encode()))
+        full = _outcome(lambda t=text: _full_load(t))
+        assert fast == full, text
+        fast_taken += loader._plain_data(text) is not None
+    records = [path.read_text(encoding="utf-8") for pattern in
+               ("releases/*/release.yaml", "incidents/*/incident.yaml", "*/*/signoffs/*.yaml")
+               for path in REPO.glob(pattern)]
+    assert records and all(loader._plain_data(text) is not None for text in records
+                           if not any(c in text for c in "&*!\\"))
+    assert fast_taken > 200  # and some of the broken ones are still read the fast way
+
+
+def _full_load(text: str) -> Any:
+    built = loader._built("f.yaml", loader.decode("f.yaml", text.encode()))
+    return loader.Document("f.yaml", built.result, built.marks, built.plain, text)
 
 
 def _mutations(data: Any) -> list[Any]:

@@ -33,6 +33,12 @@ class Commit:
 Step = tuple[str | None, list[tuple[str, str]]]
 
 
+class ObjectTooLarge(Exception):
+    def __init__(self, size: int) -> None:
+        super().__init__(f"{size} bytes")
+        self.size = size
+
+
 class GitCommandError(Exception):
     def __init__(self, args: list[str], stderr: str) -> None:
         super().__init__(f"git {' '.join(args)}: {stderr}")
@@ -182,6 +188,12 @@ class GitRepo:
             return tuple(_tree_entries(raw)) if raw is not None else ()
         return self.derived.get(("tree", sha), parse)  # type: ignore[no-any-return]
 
+    def tree_index(self, sha: str) -> dict[str, tuple[str, str]]:
+        """name -> (mode, object sha) of a tree object's entries: finding one entry of a
+        10,000-entry listing (a record's directory, a file's size) costs no git request."""
+        return self.derived.get(  # type: ignore[no-any-return]
+            ("index", sha), lambda: {name: (mode, obj) for mode, obj, name in self.tree_rows(sha)})
+
     def uncommitted(self, *directories: str) -> list[str]:
         """Paths under directories that are untracked or differ from HEAD."""
         out = self._run("status", "--porcelain", "-z", "--no-renames", "--untracked-files=all",
@@ -211,11 +223,9 @@ class GitRepo:
             self._batch = _Batch(self.root)
         return self._batch
 
-    def blob_size(self, sha: str) -> int:
-        return self._objects().size(sha)
-
-    def read_blob(self, sha: str) -> bytes:
-        found = self._objects().read(sha, "blob")
+    def read_blob(self, sha: str, limit: int | None = None) -> bytes:
+        """The blob's content; ObjectTooLarge (unread) when it is over `limit` bytes."""
+        found = self._objects().read(sha, "blob", limit)
         if found is None:
             raise FatalError(f"git object {sha[:12]} is missing from this clone")
         return found
@@ -327,7 +337,7 @@ class Memo:
             return self._values[key]
         value = compute()
         # Anything else (a parsed document, a trust root) holds a few hundred values.
-        weight = len(value) if isinstance(value, (tuple, frozenset)) else 200
+        weight = len(value) if isinstance(value, (tuple, frozenset, dict)) else 200
         if self._size + weight > self.LIMIT:
             self._values.clear()
             self._weights.clear()
@@ -364,8 +374,8 @@ def _tree_entries(raw: bytes) -> list[tuple[str, str, str]]:
 
 
 class _Batch:
-    """`git cat-file --batch-check` (sizes, so an oversized blob is refused unread) and
-    `git cat-file --batch` (contents), each started once and fed one name a line."""
+    """`git cat-file --batch-check` (what an object is) and `git cat-file --batch`
+    (contents), each started once and fed one name a line."""
 
     def __init__(self, root: Path) -> None:
         self._root = root
@@ -403,21 +413,26 @@ class _Batch:
             return None
         return header[0].decode(), header[1].decode(), int(header[2])
 
-    def size(self, name: str) -> int:
-        found = self.info(name)
-        if found is None:
-            raise FatalError(f"git object {name[:40]} is missing from this clone")
-        return found[2]
-
-    def read(self, name: str, kind: str) -> bytes | None:
-        """The object's content if it exists and is a `kind`; None otherwise."""
+    def read(self, name: str, kind: str, limit: int | None = None) -> bytes | None:
+        """The object's content if it exists and is a `kind`; None otherwise. Content over
+        `limit` bytes is passed over unkept (ObjectTooLarge), so one request both sizes
+        and reads an object."""
         if self._read is None:
             self._read = self._start("--batch")
         header = self._header(self._read, name)
         if len(header) != 3:
             return None
         _, stdout = _pipes(self._read)
-        content = stdout.read(int(header[2]) + 1)[:-1]  # the content, then a newline
+        size = int(header[2])
+        if limit is not None and size > limit:
+            left = size + 1  # the content, then a newline
+            while left:
+                chunk = stdout.read(min(left, 1 << 16))
+                if not chunk:
+                    raise FatalError("git cat-file stopped while reading an object")
+                left -= len(chunk)
+            raise ObjectTooLarge(size)
+        content = stdout.read(size + 1)[:-1]  # the content, then a newline
         return content if header[1].decode() == kind else None
 
 

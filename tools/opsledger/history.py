@@ -94,7 +94,7 @@ def judge_commits(repo: GitRepo, trust_commit: str | None, old: str | None, new:
                                       evidence or trustroot.Evidence(reviews), since,
                                       trust_commit,
                                       # validated below, under the same (the head's) trust
-                                      frozenset(names) if bootstrap else frozenset())
+                                      frozenset(names) if bootstrap else frozenset(), new_tree)
     if not names:
         return Judgement(ordered(problems + trust.problems), 0, ())
     base_ledger = scan(old_tree, names)

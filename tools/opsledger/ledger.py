@@ -3,6 +3,7 @@ does not belong."""
 
 from __future__ import annotations
 
+import functools
 import gc
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -122,7 +123,9 @@ def _scan(tree: Tree, only: Iterable[str] | None) -> Ledger:
                 ledger.problems.append(problem)
                 continue
             ledger.ids[kind].add(entry.name)
-            record, problems = read_record(tree, kind, entry.name)
+            record, problems = tree.remembered(("record", kind, entry.name),
+                                               functools.partial(read_record, tree, kind,
+                                                                 entry.name))
             ledger.records[entry.name] = record
             ledger.problems += problems
     return ledger

@@ -54,6 +54,8 @@ _COMPILABLE = frozenset({
     "writeOnly"})
 # Subschemas are found under these; the values of the others are data, not schemas.
 _NAMED_SUBSCHEMAS = frozenset({"$defs", "definitions", "properties", "patternProperties"})
+_ANNOTATIONS = frozenset({"$comment", "default", "description", "examples", "readOnly",
+                          "title", "writeOnly"})
 _DATA_KEYWORDS = frozenset({"const", "default", "enum", "examples", "required", "type"})
 _FAST_FORMATS: dict[str, Any] = {
     "date-time": timefmt.is_time, "date": timefmt.is_date,
@@ -144,15 +146,16 @@ class Schemas:
 
 def compilable(schema: Any) -> bool:
     """Whether fastjsonschema reads this schema exactly as jsonschema does: only the keywords
-    both share, and only local `$ref`s (a remote one would be fetched)."""
+    both share, and only local `$ref`s without other keywords beside them."""
     if isinstance(schema, bool):
         return True
     if not isinstance(schema, dict) or not set(schema) <= _COMPILABLE:
         return False
     if isinstance(schema.get("items"), list):
         return False  # draft 2020-12 spells tuples prefixItems; jsonschema refuses this form
-    if "$ref" in schema and not str(schema["$ref"]).startswith("#"):
-        return False
+    if "$ref" in schema and (not str(schema["$ref"]).startswith("#") or
+                             set(schema) - _ANNOTATIONS - {"$ref"}):
+        return False  # a remote one would be fetched; draft-07 ignores a $ref's siblings
     children = _subschemas(schema)
     return children is not None and all(map(compilable, children))
 

@@ -7,12 +7,16 @@ import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
+from opsledger.gitrepo import ObjectTooLarge
 from opsledger.loader import MAX_BYTES
 
 if TYPE_CHECKING:
     from opsledger.gitrepo import GitRepo
+
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,8 @@ class Tree(Protocol):
     def read(self, path: str) -> bytes: ...
 
     def parsed(self, path: str, parse: Callable[[str, bytes], Any]) -> Any: ...
+
+    def remembered(self, key: tuple[str, ...], compute: Callable[[], T]) -> T: ...
 
 
 class WorkTree:
@@ -76,6 +82,9 @@ class WorkTree:
     def parsed(self, path: str, parse: Callable[[str, bytes], Any]) -> Any:
         return parse(path, self.read(path))
 
+    def remembered(self, key: tuple[str, ...], compute: Callable[[], T]) -> T:
+        return compute()  # files may change between two readings
+
 
 def _kind(path: Path) -> str:
     mode = path.lstat().st_mode
@@ -98,6 +107,7 @@ class CommitTree:
         self.commit = commit  # None: the empty tree (before the first commit)
         self.label = commit[:12] if commit else "empty tree"
         self._listing: dict[str, str | None] = {}  # directory -> its tree's id
+        self._remembered: dict[tuple[str, ...], Any] = {}
 
     def _list(self, directory: str) -> tuple[tuple[str, str, str], ...]:
         sha = self._tree(directory)
@@ -175,34 +185,47 @@ class CommitTree:
 
     def _tree(self, directory: str) -> str | None:
         if directory not in self._listing:
-            self._listing[directory] = self.repo.tree_id(self.commit, directory)
+            self._listing[directory] = self._find_tree(directory)
         return self._listing[directory]
 
-    def kind(self, path: str) -> str | None:
-        if self.commit is not None and "/" in path and \
-                self.repo.object_type(f"{self.commit}:{path}") == "tree":
-            return "dir"  # a tree object is only ever listed with mode 040000
+    def _find_tree(self, directory: str) -> str | None:
+        """A directory's tree, found in its parent's listing (only the commit's own tree
+        costs a request)."""
+        if not directory or self.commit is None:
+            return self.repo.tree_id(self.commit, directory)
+        found = self._entry(directory)
+        return found[1] if found is not None and found[0] == "040000" else None
+
+    def _entry(self, path: str) -> tuple[str, str] | None:
+        """(mode, object sha) of a path's entry in its directory's listing."""
         parent, _, name = path.rpartition("/")
-        for mode, _, entry in self._list(parent):
-            if entry == name:
-                return self._KINDS.get(mode, "other")
-        return None
+        sha = self._tree(parent)
+        return self.repo.tree_index(sha).get(name) if sha is not None else None
+
+    def kind(self, path: str) -> str | None:
+        found = self._entry(path)
+        return self._KINDS.get(found[0], "other") if found is not None else None
 
     def blob(self, path: str) -> str | None:
-        parent, _, name = path.rpartition("/")
-        for _, sha, entry in self._list(parent):
-            if entry == name:
-                return sha
-        return None
+        found = self._entry(path)
+        return found[1] if found is not None else None
 
     def read(self, path: str) -> bytes:
         sha = self.blob(path)
         if sha is None:
             raise FileNotFoundError(path)
-        size = self.repo.blob_size(sha)
-        if size > MAX_BYTES:
-            raise TooLarge(size)
-        return self.repo.read_blob(sha)
+        try:
+            return self.repo.read_blob(sha, MAX_BYTES)
+        except ObjectTooLarge as exc:
+            raise TooLarge(exc.size) from None
+
+    def remembered(self, key: tuple[str, ...], compute: Callable[[], T]) -> T:
+        """compute(), once for this reading of the commit: a check reads its head two or
+        three times over (the trust root's, the records', their links'), and a commit that
+        imports thousands of records would not fit the repository's bounded memo."""
+        if key not in self._remembered:
+            self._remembered[key] = compute()
+        return self._remembered[key]  # type: ignore[no-any-return]
 
     def parsed(self, path: str, parse: Callable[[str, bytes], Any]) -> Any:
         """parse(path, content), computed once per path and blob for the repository: the

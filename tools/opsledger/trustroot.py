@@ -94,10 +94,12 @@ def read_reviews(path: Path, flag: str) -> list[dict[str, Any]]:
 def check_change(repo: GitRepo, base: Policy | None, new: str, trust_paths: list[str],
                  record_paths: list[str], evidence: Evidence,
                  since: datetime | None = None, base_commit: str | None = None,
-                 judged: frozenset[str] = frozenset()) -> list[Problem]:
+                 judged: frozenset[str] = frozenset(),
+                 head_tree: CommitTree | None = None) -> list[Problem]:
     """Problems of a change to the trust root; `base` is None when the change bootstraps;
     `since` is when the base commit was made (a key is not retired before it); `judged`:
-    records the caller validates itself under the head's trust root."""
+    records the caller validates itself under the head's trust root; `head_tree`: the
+    caller's reading of `new` (records it has read are not read again)."""
     if not trust_paths:
         return []
     problems = []
@@ -110,7 +112,8 @@ def check_change(repo: GitRepo, base: Policy | None, new: str, trust_paths: list
                                 f"({_listed(record_paths)}); split it into two pull "
                                 "requests so the trust-root change gets its own review"))
     # Replayed history is merged: its schemas are already trusted by every later check.
-    head, found = head_problems(repo, new, merged=evidence.audit, judged=judged)
+    head, found = head_problems(head_tree or CommitTree(repo, new), merged=evidence.audit,
+                                judged=judged)
     problems += found
     if base is not None:
         if head is not None and POLICY_FILE in trust_paths and since is not None:
@@ -119,17 +122,17 @@ def check_change(repo: GitRepo, base: Policy | None, new: str, trust_paths: list
     return problems
 
 
-def head_problems(repo: GitRepo, new: str, merged: bool = False,
+def head_problems(tree: CommitTree, merged: bool = False,
                   judged: frozenset[str] = frozenset()) -> tuple[Policy | None, list[Problem]]:
     """The head must still be a ledger: its policy and schemas load, and everything in it
     validates against them (what `validate` of the head would say)."""
-    tree = CommitTree(repo, new)
     trust = read_trust(tree, strict=True, merged=merged)
     if isinstance(trust, list):
         return None, trust
     if trust.policy is None:
         return None, trust.problems
-    verifier = Verifier(trust.policy, merged_at=at_commit(repo, new))
+    assert tree.commit is not None  # a head is a commit
+    verifier = Verifier(trust.policy, merged_at=at_commit(tree.repo, tree.commit))
     return trust.policy, validate_tree(tree, trust, None, verifier, skip=judged)[1]
 
 

@@ -128,6 +128,8 @@ def _mutations(data: Any) -> list[Any]:
         del dropped[key]
         out.append(dropped)
     out.append({**data, "unexpected_field": 1})
+    if isinstance(data.get("roles"), dict):  # the one role name the policy reserves
+        out.append({**data, "roles": {**data["roles"], "requester": ["bob"]}})
     return out
 
 
@@ -158,12 +160,15 @@ def test_compiled_validator_never_fills_in_defaults(monkeypatch: pytest.MonkeyPa
 @pytest.mark.parametrize("keyword", [
     {"unevaluatedProperties": False}, {"prefixItems": [{"type": "string"}]},
     {"$ref": "https://example.com/other.json"}, {"items": [{"type": "string"}]},
-    {"dependentRequired": {"a": ["b"]}}])
+    {"dependentRequired": {"a": ["b"]}},
+    # draft-07 (fastjsonschema) reads only the $ref; draft 2020-12 the `not` beside it too
+    {"$ref": "#/$defs/any", "not": {"const": "requester"}}])
 def test_keywords_read_differently_leave_the_schema_to_jsonschema(keyword: dict[str, Any],
                                                                   monkeypatch: pytest.MonkeyPatch
                                                                   ) -> None:
     monkeypatch.setattr(schema, "COMPILE_AFTER", 0)
-    nested = {"type": "object", "properties": {"x": {"type": "object", **keyword}}}
+    nested = {"type": "object", "properties": {"x": {"type": "object", **keyword}},
+              "$defs": {"any": {}}}
     assert not compilable(nested)
     schemas = Schemas({kind: __import__("json").dumps(nested).encode() for kind in DOCUMENTS})
     assert schemas.accepts("release", {"x": {}}) is None  # jsonschema answers

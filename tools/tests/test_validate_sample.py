@@ -3,9 +3,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import GitLedger
+from conftest import GitLedger, run_check
 
 from opsledger.cli import main
+from opsledger.gitrepo import GitRepo
+from opsledger.tree import CommitTree, TooLarge
 
 
 def test_sample_ledger_is_clean(ledger: GitLedger, capsys: pytest.CaptureFixture[str]) -> None:
@@ -157,3 +159,23 @@ def test_policy_problems(ledger: GitLedger, capsys: pytest.CaptureFixture[str]) 
         "'dbadmin'\n"
         "opsledger.yaml:129:61: error OL160: services.4.owners: unknown person 'ivo'\n"
         "17 records: 3 problems\n")
+
+
+def test_an_oversized_file_in_a_commit_is_refused_and_what_follows_is_read_intact(
+        ledger: GitLedger, capsys: pytest.CaptureFixture[str]) -> None:
+    """git hands a blob over whole: the one over the limit is passed over unkept, and the
+    next file read through the same pipe is the next file, byte for byte."""
+    base = ledger.git("rev-parse", "HEAD")
+    ledger.write("incidents/INC-2026-0003/incident.yaml", b"a: " + b"x" * 3_000_000 + b"\n")
+    ledger.edit("incidents/INC-2026-0004/incident.yaml", "\ntitle: ", "\ntitle: Renamed, ")
+    ledger.commit("oversized incident, renamed neighbour")
+    code, out = run_check(capsys, base)
+    assert code == 1
+    assert ("incidents/INC-2026-0003/incident.yaml:1:1: error OL001: file is 3000004 bytes; "
+            "the limit is 262144 (256 KiB); it was not read") in out
+    assert "INC-2026-0004" not in out  # read and judged as the valid record it is
+    tree = CommitTree(GitRepo(ledger.root), ledger.git("rev-parse", "HEAD"))
+    with pytest.raises(TooLarge):
+        tree.read("incidents/INC-2026-0003/incident.yaml")
+    after = tree.read("incidents/INC-2026-0004/incident.yaml")
+    assert after == ledger.path("incidents/INC-2026-0004/incident.yaml").read_bytes()

@@ -107,6 +107,7 @@ class CommitTree:
         self.commit = commit  # None: the empty tree (before the first commit)
         self.label = commit[:12] if commit else "empty tree"
         self._listing: dict[str, str | None] = {}  # directory -> its tree's id
+        self._entries: dict[str, tuple[str, str] | None] = {}  # path -> (mode, object id)
         self._remembered: dict[tuple[str, ...], Any] = {}
 
     def _list(self, directory: str) -> tuple[tuple[str, str, str], ...]:
@@ -191,16 +192,33 @@ class CommitTree:
     def _find_tree(self, directory: str) -> str | None:
         """A directory's tree, found in its parent's listing (only the commit's own tree
         costs a request)."""
-        if not directory or self.commit is None:
-            return self.repo.tree_id(self.commit, directory)
+        if self.commit is None:
+            return None
+        if not directory:
+            return self.repo.root_tree(self.commit)
         found = self._entry(directory)
         return found[1] if found is not None and found[0] == "040000" else None
 
     def _entry(self, path: str) -> tuple[str, str] | None:
         """(mode, object sha) of a path's entry in its directory's listing."""
+        if path not in self._entries:
+            self._entries[path] = self._find_entry(path)
+        return self._entries[path]
+
+    def _find_entry(self, path: str) -> tuple[str, str] | None:
         parent, _, name = path.rpartition("/")
         sha = self._tree(parent)
-        return self.repo.tree_index(sha).get(name) if sha is not None else None
+        if sha is None:
+            return None
+        if parent and not self.repo.listed(sha):
+            # Reading a 10,000-entry listing costs more than asking git for one entry, and
+            # a tree is told by its type alone (a file's mode, link or not, only by listing).
+            found = self.repo.object_info(f"{self.commit}:{path}")
+            if found is None:
+                return None
+            if found[1] == "tree":
+                return ("040000", found[0])
+        return self.repo.tree_index(sha).get(name)
 
     def kind(self, path: str) -> str | None:
         found = self._entry(path)

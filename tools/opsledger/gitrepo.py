@@ -208,11 +208,23 @@ class GitRepo:
         return self.derived.get(  # type: ignore[no-any-return]
             ("index", sha), lambda: {name: (mode, obj) for mode, obj, name in self.tree_rows(sha)})
 
-    def uncommitted(self, *directories: str) -> list[str]:
-        """Paths under directories that are untracked or differ from HEAD."""
+    def uncommitted(self, *directories: str, ignored: bool = False) -> list[str]:
+        """Paths under directories that are untracked or differ from HEAD (with `ignored`,
+        files .gitignore hides too)."""
         out = self._run("status", "--porcelain", "-z", "--no-renames", "--untracked-files=all",
-                        "--", *directories)
+                        *(["--ignored=matching"] if ignored else []), "--", *directories)
         return [entry[3:] for entry in out.split("\0") if len(entry) > 3]
+
+    def as_head(self, *directories: str) -> bool:
+        """Whether the working tree holds exactly what HEAD holds under directories: no
+        change, no untracked or ignored file, and no index entry git is told not to look at
+        (assume-unchanged, skip-worktree), so that git's word covers every file."""
+        try:
+            flags = self._run("ls-files", "-v", "-z", "--", *directories)
+            return not self.uncommitted(*directories, ignored=True) and \
+                all(entry.startswith("H ") for entry in flags.split("\0") if entry)
+        except FatalError:
+            return False  # no commit yet, or not a clone git can read
 
     def names_on_branches(self, directory: str) -> set[str]:
         """Every name in `directory` (relative to the repository's top) on any local branch,

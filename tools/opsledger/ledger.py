@@ -17,7 +17,6 @@ from opsledger.problems import Problem
 from opsledger.tree import Entry, TooLarge, Tree
 from opsledger.wording import a
 
-POLICY_FILE = "opsledger.yaml"
 ALLOWED_AT_TOP = {".gitkeep", "README.md"}
 
 

@@ -47,15 +47,25 @@ PERSON_LISTS = {"oncall"}
 
 
 def people_exist(record: Record, ctx: Context) -> Iterator[Problem]:
-    for key, value in walk(record.data):
-        field = key[-1] if key else None
-        parent = key[-2] if len(key) > 1 else None
-        # Values of the wrong type are the schema's to report; only names are looked up.
-        is_person = isinstance(value, str) and (
-            field in PERSON_FIELDS or (isinstance(field, int) and parent in PERSON_LISTS))
-        if is_person and value not in ctx.policy.people:
+    for key, value in _names(record.data, ()):
+        if value not in ctx.policy.people:
             yield _problem(record, key, "OL121", f"{_dotted(key)}: unknown person {value!r}; "
                            "add them to `people` in opsledger.yaml or fix the name")
+
+
+def _names(data: Any, key: Key) -> Iterator[tuple[Key, str]]:
+    """(key, value) of every person named: a text value of a PERSON_FIELDS field or an item of
+    a PERSON_LISTS list, at any depth. Values of the wrong type are the schema's to report."""
+    items = data.items() if isinstance(data, dict) else enumerate(data)
+    for name, value in items:
+        if isinstance(value, str):
+            if name in PERSON_FIELDS:
+                yield (*key, name), value
+        elif isinstance(value, dict | list):
+            if name in PERSON_LISTS and isinstance(value, list):
+                yield from (((*key, name, index), item) for index, item in enumerate(value)
+                            if isinstance(item, str))
+            yield from _names(value, (*key, name))
 
 
 def services_exist(record: Record, ctx: Context) -> Iterator[Problem]:

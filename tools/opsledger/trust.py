@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from opsledger import ids
-from opsledger.ledger import POLICY_FILE, read_document
+from opsledger.ledger import read_document
 from opsledger.loader import Document
+from opsledger.location import POLICY_FILE
 from opsledger.policy import Policy
 from opsledger.problems import FatalError, Problem
 from opsledger.schema import DOCUMENTS, BadSchema, Schemas

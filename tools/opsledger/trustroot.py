@@ -15,7 +15,8 @@ from typing import Any
 from opsledger import timefmt
 from opsledger.gitrepo import GitRepo
 from opsledger.keyrotation import key_changes
-from opsledger.ledger import POLICY_FILE, Ledger, list_ids
+from opsledger.ledger import Ledger, list_ids
+from opsledger.location import POLICY_FILE
 from opsledger.mergetimes import at_commit
 from opsledger.policy import Policy, Slot
 from opsledger.problems import FatalError, Problem

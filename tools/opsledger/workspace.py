@@ -10,22 +10,14 @@ from pathlib import Path
 
 from opsledger import ids, timefmt
 from opsledger.escape import safe
-from opsledger.ledger import POLICY_FILE, Ledger, Record, read_record, scan
+from opsledger.ledger import Ledger, Record, read_record, scan
+from opsledger.location import POLICY_FILE, find_root
 from opsledger.mergetimes import in_worktree
 from opsledger.policy import Policy
 from opsledger.problems import FatalError
 from opsledger.signoffs import Verifier
 from opsledger.tree import WorkTree
 from opsledger.trust import Trust, load_trust
-
-
-def find_root(start: Path | None = None) -> Path:
-    here = (start or Path.cwd()).resolve()
-    for candidate in (here, *here.parents):
-        if (candidate / POLICY_FILE).is_file():
-            return candidate
-    raise FatalError(f"no {POLICY_FILE} in {here} or above: not an opsledger ledger "
-                     "(cd into one, or run `opsledger init`)")
 
 
 @dataclass
@@ -90,25 +82,3 @@ def load_record(tree: WorkTree, record_id: str) -> Record:
         raise FatalError(f"{record_id} cannot be read: " +
                          "; ".join(f"{p.path}:{p.line}: {p.message}" for p in problems))
     return record
-
-
-def ids_for_paths(root: Path, paths: list[str]) -> list[str] | None:
-    """The record ids under `paths`; None when a path is the whole ledger."""
-    found: list[str] = []
-    for raw in paths:
-        path = Path(raw).resolve()
-        if not path.exists() and not path.is_symlink():
-            raise FatalError(f"{raw}: no such file or directory")
-        try:
-            parts = path.relative_to(root).parts
-        except ValueError:
-            raise FatalError(f"{raw} is outside the ledger at {root}") from None
-        if not parts:
-            return None
-        if parts[0] not in ids.KINDS.values():
-            raise FatalError(f"{raw} is not under releases/ or incidents/")
-        if len(parts) == 1:  # a whole record folder: every record in it
-            found += sorted(p.name for p in (root / parts[0]).iterdir() if p.is_dir())
-        else:
-            found.append(parts[1])
-    return found

@@ -391,6 +391,27 @@ class _NoCache(resultcache.ResultCache):
 def test_inputs_younger_than_the_racy_window_are_not_cached(ledger: GitLedger,
                                                             capsys: pytest.CaptureFixture[str]
                                                             ) -> None:
-    (ledger.root / "releases/REL-2026-0004/release.yaml").touch()
+    # An uncommitted edit is fingerprinted by its stat, which a second edit within the same
+    # clock tick could leave unchanged.
+    with (ledger.root / "releases/REL-2026-0004/release.yaml").open("a") as edited:
+        edited.write("# reviewed\n")
     assert _validate(capsys)[0] == 0
     assert _cached_value(ledger.root) is None
+
+
+def test_files_as_head_has_them_are_vouched_for_by_git(ledger: GitLedger,
+                                                       capsys: pytest.CaptureFixture[str],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Just touched but unchanged: git compares the content, so the result is kept; a file
+    git is told not to look at (assume-unchanged) sends the fingerprint back to stat data."""
+    path = "releases/REL-2026-0004/release.yaml"
+    (ledger.root / path).touch()
+    assert _validate(capsys)[0] == 0
+    assert _cached_value(ledger.root) is not None
+    ledger.git("update-index", "--assume-unchanged", path)
+    ledger.edit(path, "\ntitle: ", "\ntitle: Edited, ")
+    judged: list[int] = []
+    real = validate_command._judge
+    monkeypatch.setattr(validate_command, "_judge", lambda *a: judged.append(1) or real(*a))
+    _validate(capsys)
+    assert judged, "an edit git was told to ignore was answered from the cache"

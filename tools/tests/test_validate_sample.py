@@ -179,3 +179,20 @@ def test_an_oversized_file_in_a_commit_is_refused_and_what_follows_is_read_intac
         tree.read("incidents/INC-2026-0003/incident.yaml")
     after = tree.read("incidents/INC-2026-0004/incident.yaml")
     assert after == ledger.path("incidents/INC-2026-0004/incident.yaml").read_bytes()
+
+
+def test_every_person_field_is_looked_up_at_any_depth(ledger: GitLedger,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """Names in person fields (`by`, `owner`, ...) and person lists (`oncall`) are looked up
+    wherever they are nested; a list under a person field, or a name in an ordinary list,
+    is not a person."""
+    path = "releases/REL-2026-0001/release.yaml"
+    text = ledger.read(path)
+    ledger.write(path, text.replace("  oncall: [", "  oncall: [ghost1, ", 1)
+                 .replace("\ntimeline:\n", "\ntimeline:\n  - {at: 2026-01-01T00:00:00Z, type: note, "
+                          "text: x, by: ghost2}\n", 1))
+    assert main(["validate"]) == 1
+    out = capsys.readouterr().out
+    assert "OL121: emergency_response.oncall.0: unknown person 'ghost1'" in out
+    assert "OL121: timeline.0.by: unknown person 'ghost2'" in out
+    assert out.count("OL121") == 2

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from opsledger.digest import approvable, canonical, digest, gate_known
 from opsledger.escape import safe
+from opsledger.location import find_root
 from opsledger.problems import FatalError, Outcome
 from opsledger.tree import WorkTree
 from opsledger.wording import a
-from opsledger.workspace import find_root, load_record
+from opsledger.workspace import load_record
 
 
 def run(*, record_id: str, explain: bool, gate: str | None = None) -> Outcome:

@@ -12,7 +12,8 @@ from opsledger import scaffold
 from opsledger.atomic import write_atomic
 from opsledger.commands.codeowners import render
 from opsledger.gitrepo import ensure_repository
-from opsledger.ledger import POLICY_FILE, scan
+from opsledger.ledger import scan
+from opsledger.location import POLICY_FILE
 from opsledger.problems import FatalError, Outcome
 from opsledger.tree import WorkTree
 from opsledger.trust import load_trust

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from opsledger.location import find_root
 from opsledger.problems import Outcome
 from opsledger.reporters import text
 from opsledger.site.pages import write_pages
 from opsledger.wording import count
-from opsledger.workspace import find_root
 
 
 def run(*, out: str, docs: str, language: str | None) -> Outcome:

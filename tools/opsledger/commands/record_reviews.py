@@ -15,10 +15,11 @@ from opsledger.gitrepo import GitRepo
 from opsledger.history import judge_commits
 from opsledger.ids import parse_signoff_name
 from opsledger.loader import load
+from opsledger.location import find_root
 from opsledger.problems import FatalError, Outcome
 from opsledger.prreviews import Meaning, Reading
 from opsledger.tree import WorkTree
-from opsledger.workspace import find_root, load_record
+from opsledger.workspace import load_record
 from opsledger.yamlout import mapping
 
 

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from opsledger import ids
-from opsledger.problems import Outcome, Problem
+from opsledger.location import find_root, ids_for_paths
+from opsledger.problems import FatalError, Outcome, Problem
 from opsledger.resultcache import Fingerprint, ResultCache
 from opsledger.wording import count
-from opsledger.workspace import find_root, ids_for_paths
 
 CACHE_NAME = "validate"
 TRUST_FILES = ("opsledger.yaml", "schemas/release.schema.json",
@@ -48,9 +48,22 @@ def fingerprint(root: Path, only: list[str] | None) -> Fingerprint:
     key.contents(root, TRUST_FILES)
     # A retired key is judged by when each sign-off was merged: history is an input too.
     key.contents(root, _head_files(root))
-    for top in ids.KINDS.values():
-        key.tree(root, top)
+    tops = list(ids.KINDS.values())
+    if _as_head(root, tops):
+        key.add("as at HEAD", *tops)  # and HEAD is in the key: git has stat'ed every file
+    else:
+        for top in tops:
+            key.tree(root, top)
     return key
+
+
+def _as_head(root: Path, tops: list[str]) -> bool:
+    from opsledger.gitrepo import GitRepo  # noqa: PLC0415 -- only for a clone with a cache
+
+    try:
+        return (root / ".git").is_dir() and GitRepo(root).as_head(*tops)
+    except FatalError:
+        return False
 
 
 def _head_files(root: Path) -> list[str]:

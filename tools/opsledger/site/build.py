@@ -8,13 +8,14 @@ page's URL. Record text never passes through MkDocs' Markdown pipeline.
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import posixpath
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from functools import partial
 from importlib import resources
 from multiprocessing import get_context
@@ -33,7 +34,7 @@ from opsledger.site.ics import releases_ics
 from opsledger.site.labels import catalog
 from opsledger.site.render import Linker, render
 from opsledger.site.views import export, indexes
-from opsledger.site.views.base import Site
+from opsledger.site.views.base import Site, local_time
 from opsledger.site.views.calendar import calendar
 from opsledger.site.views.drills import programme
 from opsledger.site.views.home import home
@@ -62,6 +63,7 @@ class SiteBuild:
     pages: dict[str, Page] = field(default_factory=dict)
     files: dict[str, bytes] = field(default_factory=dict)   # assets and the JSON export
     home: Callable[[Linker], str] | None = None
+    stamp: str = ""               # the footer's "built at ... from commit ..." (HTML)
     watch: list[Path] = field(default_factory=list)
     found: list[Problem] = field(default_factory=list)
     _pending: Future[list[Problem]] | None = None
@@ -101,12 +103,13 @@ def build_time() -> datetime:
     return timefmt.now_utc()
 
 
-def build_stamp(root: Path, language: str | None) -> str:
-    """The footer line saying when and from which commit the site was built (HTML: only
-    digits, hex and a catalog label go in)."""
+def build_stamp(root: Path, language: str | None, zone: tzinfo, now: datetime) -> str:
+    """The footer line saying when (in the display zone) and from which commit the site was
+    built (HTML: only digits, hex, a zone's name and a catalog label go in)."""
     labels = catalog(language)
-    built = timefmt.format_time(build_time().replace(microsecond=0))
-    shown = f'<time datetime="{built}">{built[:16].replace("T", " ")} UTC</time>'
+    built = now.replace(microsecond=0)
+    shown = (f'<time datetime="{timefmt.format_time(built)}">'
+             f'{html.escape(local_time(built, zone))}</time>')
     try:
         commit = GitRepo(root).resolve("HEAD")
     except FatalError:  # not a repository: the time alone
@@ -161,12 +164,15 @@ def generate(root: Path, language: str | None, now: datetime | None = None,
     tree = WorkTree(root)
     trust = load_trust(tree)
     out = SiteBuild(watch=[root / "opsledger.yaml", root / "incidents", root / "releases"])
+    now = now or build_time()
     if trust.policy is None:
         out.found = list(trust.problems)
+        out.stamp = build_stamp(root, language, UTC, now)
         return out
+    out.stamp = build_stamp(root, language, trust.policy.display_zone(), now)
     out.validate_in_background(root)
     verifier = Verifier(trust.policy, merged_at=in_worktree(root))
-    site = Site(scan(tree), trust.policy, now or build_time(), catalog(language),
+    site = Site(scan(tree), trust.policy, now, catalog(language),
                 _history(root) if with_history else {}, verifier)
     _record_pages(out, site)
     _index_pages(out, site)

@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 
 from opsledger import timefmt
 from opsledger.policy import FreezeWindow
-from opsledger.site.views.base import Site, as_dict, when
+from opsledger.site.views.base import Site, as_dict, local_time
 from opsledger.site.views.release import ReleaseRow, release_row
 
 
@@ -66,7 +66,7 @@ def calendar(site: Site) -> Calendar:
         tuple(Month(f"{y:04d}-{m:02d}", site.labels["month_label"].format(
             month=names[m - 1], year=y), _weeks(site, y, m, today, slots, freezes))
             for y, m in sorted(shown)),
-        tuple(FreezeNote(w.name, local(site, w.start), local(site, w.end)) for w in freezes))
+        tuple(FreezeNote(w.name, site.when(w.start), site.when(w.end)) for w in freezes))
 
 
 def _months(first: datetime, last: datetime) -> list[tuple[int, int]]:
@@ -76,11 +76,6 @@ def _months(first: datetime, last: datetime) -> list[tuple[int, int]]:
         out.append((year, month))
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return out
-
-
-def local(site: Site, moment: datetime) -> str:
-    """A time in the display zone, as people read it."""
-    return when(timefmt.format_time(moment.astimezone(site.policy.display_zone())))
 
 
 def _slots(site: Site) -> dict[date, list[Slot]]:
@@ -93,7 +88,9 @@ def _slots(site: Site) -> dict[date, list[Slot]]:
         shown = start.astimezone(zone)
         out.setdefault(shown.date(), []).append(Slot(
             shown.strftime("%H:%M"),
-            "" if shown.utcoffset() == start.utcoffset() else when(written),
+            # The time as written, in its own offset: what the author meant.
+            "" if shown.utcoffset() == start.utcoffset()
+            else local_time(start, start.tzinfo or zone),
             release_row(site, record)))
     for day in out.values():
         day.sort(key=lambda s: s.time)

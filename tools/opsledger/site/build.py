@@ -48,6 +48,24 @@ from opsledger.validate import validate_tree
 
 ASSETS = ("opsledger.css", "opsledger.js", "iframe-worker.js")
 ASSET_DIR = "assets/opsledger"
+# Theme templates over the MkDocs theme's own (a page's <head>).
+THEME_DIR = str(resources.files("opsledger.site").joinpath("theme"))
+
+
+@dataclass(frozen=True)
+class Feed:
+    path: str       # from the site's root
+    type: str       # its media type
+    title: str      # a catalog label
+    under: str      # linked from pages under this path only ("": every page)
+
+
+def feeds(language: str | None) -> tuple[Feed, ...]:
+    """The subscriptions a page's <head> announces: the incident feed everywhere, the
+    release calendar on the release pages."""
+    labels = catalog(language)
+    return (Feed("incidents.xml", "application/atom+xml", labels["incidents"], ""),
+            Feed("releases.ics", "text/calendar", labels["calendar"], "releases/"))
 
 
 @dataclass

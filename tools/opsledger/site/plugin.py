@@ -23,7 +23,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from opsledger.escape import safe
 from opsledger.problems import FatalError
 from opsledger.reporters import text
-from opsledger.site.build import ASSET_DIR, SiteBuild, generate, linker
+from opsledger.site.build import ASSET_DIR, THEME_DIR, SiteBuild, feeds, generate, linker
 
 log = logging.getLogger("mkdocs.plugins.opsledger")
 
@@ -49,11 +49,20 @@ class LedgerPlugin(BasePlugin[LedgerConfig]):  # type: ignore[no-untyped-call]
             chosen = config.extra_css if name.endswith(".css") else config.extra_javascript
             if target not in [str(x) for x in chosen]:
                 chosen.append(target)
+        # The subscriptions' <link>s in every page's <head> (theme/main.html): after a
+        # site's own custom_dir, whose main.html stays the site's, before the theme's.
+        theme = config.theme
+        if THEME_DIR not in theme.dirs:
+            theme.dirs.insert(1 if theme.custom_dir else 0, THEME_DIR)
         # Material's offline plugin fetches its file:// search shim from a CDN; we ship it.
         polyfills = [url for url in config.extra.get("polyfills", [])
                      if "iframe-worker" not in str(url)]
         config.extra["polyfills"] = [*polyfills, f"{ASSET_DIR}/iframe-worker.js"]
         return config
+
+    def on_env(self, env: Any, *, config: Any, files: Files) -> Any:
+        env.globals["opsledger_feeds"] = feeds(config.theme.get("language"))
+        return env
 
     def on_files(self, files: Files, *, config: Any) -> Files:
         _refuse_symlinks(Path(config.docs_dir))

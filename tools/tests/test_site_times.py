@@ -83,6 +83,15 @@ def test_the_build_stamp_and_the_feed_text_are_in_the_display_zone(
     assert (feed.findtext(f"{ATOM}updated") or "").endswith("Z")
 
 
+def test_index_columns_sort_in_time_order_whatever_the_written_offset(
+        kathmandu: SiteBuild) -> None:
+    page = kathmandu.pages["incidents/index.md"].html(linker("incidents/index.html", False))
+    keys = re.findall(r'data-sort="(\d{4}-[^"]+)"', page)
+    # INC-2026-0003, written 2026-11-26T09:20:00+01:00, sorts by its UTC time
+    assert "2026-11-26T08:20:00+00:00" in keys
+    assert all(key.endswith("+00:00") for key in keys), keys
+
+
 @pytest.mark.parametrize(("value", "zone", "shown"), [
     ("2026-06-16T06:26:00+00:00", "Europe/Berlin", "2026-06-16 08:26 CEST"),
     ("2026-12-16T06:26:00Z", "Europe/Berlin", "2026-12-16 07:26 CET"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from opsledger import ids, timefmt
@@ -183,6 +183,13 @@ def local_time(value: object, zone: tzinfo) -> str:
         return str(value or "")
     shown = moment.astimezone(zone)
     return f"{shown:%Y-%m-%d %H:%M} {zone_name(shown)}"
+
+
+def instant(value: object) -> str:
+    """A time as a key that sorts in time order whatever offset it was written with (in
+    UTC); anything that is not a time as written."""
+    moment = value if isinstance(value, datetime) else timefmt.parse_or_none(value)
+    return text(value) if moment is None else moment.astimezone(UTC).isoformat()
 
 
 def zone_name(moment: datetime) -> str:

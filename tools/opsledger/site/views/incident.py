@@ -23,6 +23,7 @@ from opsledger.site.views.base import (
     dicts,
     history,
     human,
+    instant,
     people,
     related,
     text,
@@ -49,7 +50,7 @@ class IncidentRow:
     year: str
     services: tuple[str, ...]
     declared: str          # as people read it
-    declared_sort: str     # as written: sorts in time order
+    declared_sort: str     # in UTC: sorts in time order
     duration: str
     severity_badge: Badge
     status_badge: Badge
@@ -129,7 +130,7 @@ def incident_row(site: Site, record: Record) -> IncidentRow:
         id=record.id, page=ids.page_path(record.id), title=text(data.get("title")),
         severity=text(data.get("severity")), status=text(data.get("status")), mode=text(mode),
         year=record.id[4:8], services=texts(data.get("services")),
-        declared=site.when(declared), declared_sort=text(declared),
+        declared=site.when(declared), declared_sort=instant(declared),
         duration=human(span_minutes(stamps).get("time_to_resolve")),
         severity_badge=site.badge("sev", data.get("severity")),
         status_badge=site.badge("status", data.get("status")),

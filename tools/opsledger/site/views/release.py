@@ -22,6 +22,7 @@ from opsledger.site.views.base import (
     as_list,
     dicts,
     history,
+    instant,
     people,
     related,
     text,
@@ -45,7 +46,7 @@ class ReleaseRow:
     change_type: str
     year: str
     start: str            # as people read it
-    start_sort: str       # as written: sorts in time order
+    start_sort: str       # in UTC: sorts in time order
     end: str
     requested_by: Person
     status_badge: Badge
@@ -120,7 +121,7 @@ def release_row(site: Site, record: Record) -> ReleaseRow:
         system=text(data.get("system")), version=text(data.get("version")),
         status=text(data.get("status")), risk=text(data.get("risk")),
         change_type=text(data.get("change_type")), year=record.id[4:8],
-        start=site.when(window.get("start")), start_sort=text(window.get("start")),
+        start=site.when(window.get("start")), start_sort=instant(window.get("start")),
         end=site.when(window.get("end")), requested_by=site.person(data.get("requested_by")),
         status_badge=site.badge("status", data.get("status")),
         risk_badge=site.badge("risk", data.get("risk")),

@@ -56,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--service", action="append", help="incident: affected service (repeat)")
     p.add_argument("--mode", choices=("real", "drill", "test"))
     p.add_argument("--type", dest="incident_type", choices=("incident", "security", "data"))
+    p.add_argument("--commander", metavar="PERSON")
     p.add_argument("--as", dest="person", metavar="PERSON")
 
     p = sub.add_parser("renumber", help="give a record not merged yet a free id")
@@ -179,7 +180,7 @@ def _run(args: argparse.Namespace) -> Outcome:
             return new.run(kind=a.kind, title=a.title, system=a.system, version=a.version,
                            risk=a.risk, change_type=a.change_type, severity=a.severity,
                            service=a.service, mode=a.mode, person=a.person,
-                           incident_type=a.incident_type)
+                           incident_type=a.incident_type, commander=a.commander)
         case "renumber":
             from opsledger.commands import renumber
             return renumber.run(old=a.old, new=a.new, base=a.base)

@@ -43,6 +43,8 @@ OPTIONS: dict[tuple[str, str], str] = {
     ("new", "incident_type"): "incident: incident (default), security or data; the type adds "
                               "the roles and notifications the policy's response plan names",
     ("new", "mode"): "incident: real, or drill / test (kept out of metrics)",
+    ("new", "commander"): "incident: who commands it (one who holds incident_commander in "
+                          "opsledger.yaml; default: you, if you hold it, else nobody yet)",
     ("new", "person"): "who requests or declares it (default: the person with git's user.email)",
     ("renumber", "old"): "the record's current id, e.g. REL-2026-0011",
     ("renumber", "new"): "the id to give it, e.g. REL-2026-0012",

@@ -209,16 +209,18 @@ def _reopen_reasoned(change: Change) -> Iterator[Problem]:
 
 
 def _filled_in(change: Change) -> Iterator[Problem]:
-    """A release leaves draft (for anything but cancelled) only once the placeholders
-    `opsledger new` wrote are replaced: reviewers would otherwise approve a skeleton."""
-    leaves = any(old == "draft" and new not in ("draft", "cancelled")
+    """A record leaves the state `opsledger new` wrote it in (a release draft, an incident
+    triage), but to be given up, only once the placeholders written there are replaced:
+    reviewers would otherwise approve a skeleton, and responders read one."""
+    kind = change.new.kind
+    leaves = any(placeholders.leaves_skeleton(kind, old, new)
                  for old, new in _walk(change) or [])
-    left = placeholders.left_in(change.new.data) if change.new.kind == "release" and leaves \
-        else []
+    left = placeholders.left_in(change.new.data, kind) if leaves else []
     if left:
-        yield change.problem(("status",), "OL103", f"cannot leave draft while these fields "
-                             f"hold the template's placeholder text: {', '.join(left)}; "
-                             "write this release's own")
+        yield change.problem(("status",), "OL103", f"cannot leave "
+                             f"{placeholders.WRITTEN_IN[kind]} while these fields hold the "
+                             f"template's placeholder text: {', '.join(left)}; write this "
+                             f"{kind}'s own")
 
 
 def _notifications_settled(change: Change) -> Iterator[Problem]:

@@ -118,3 +118,33 @@ def test_hostile_record_runs_nothing(hostile: Path, watched: Watched) -> None:
     assert watched.outside == []  # no tracker pixel, no refresh to evil.example
     assert watched.errors == []
     assert watched.page.evaluate("document.title") == "Operations ledger"
+
+
+# Every text of every chart, as Chromium lays it out: its box in the SVG's own units.
+CHART_TEXTS = """() => [...document.querySelectorAll('figure.ol-chart svg')].flatMap(svg => {
+  const view = svg.viewBox.baseVal;
+  const title = svg.getAttribute('aria-label');
+  return [...svg.querySelectorAll('text')].map(t => {
+    const box = t.getBBox();
+    return {chart: title, text: t.textContent, x: box.x, y: box.y, right: box.x + box.width,
+            bottom: box.y + box.height, width: view.width, height: view.height,
+            axis_title: t === svg.querySelector('text.ol-axis-title')};
+  });
+})"""
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_chart_texts_lie_inside_their_charts(built: Path, browser: Any, width: int) -> None:
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto((built / "metrics.html").as_uri())
+        page.wait_for_load_state("load")
+        texts = page.evaluate(CHART_TEXTS)
+    finally:
+        context.close()
+    titles = [t for t in texts if t["axis_title"]]
+    assert len(titles) >= 5 and any(t["text"] == "Deployments" for t in titles), titles
+    for t in texts:
+        assert t["x"] >= 0 and t["right"] <= t["width"], t
+        assert t["y"] >= 0 and t["bottom"] <= t["height"], t

@@ -41,7 +41,7 @@ def test_a_release_sits_on_the_day_it_starts_in_the_display_zone() -> None:
     # REL-2026-0009 starts 2026-10-06T22:00:00+00:00: the 7th, 06:00, in Shanghai
     slot = _day(shanghai, "2026-10-07").releases[0]
     assert (slot.release.id, slot.time, slot.written) == \
-        ("REL-2026-0009", "06:00", "2026-10-06 22:00 +00:00")
+        ("REL-2026-0009", "06:00", "2026-10-06 22:00 UTC")  # as written, its zone named
     assert not _day(shanghai, "2026-10-06").releases
     utc = _calendar(None)
     assert utc.zone == "UTC"
@@ -61,12 +61,41 @@ def test_months_run_mondays_first_with_freeze_days_shaded() -> None:
     assert "ol-today" in _day(cal, "2026-11-27").css
 
 
+def test_every_month_from_the_first_to_the_last_is_drawn_an_empty_one_says_so() -> None:
+    cal = _calendar("UTC")
+    # releases in March and June, none in April and May: those are there, and empty
+    assert [m.key for m in cal.months] == [f"2026-{n:02d}" for n in range(3, 13)] + ["2027-01"]
+    april = next(m for m in cal.months if m.key == "2026-04")
+    assert april.empty and april.weeks and not any(d.releases for w in april.weeks for d in w)
+    assert not next(m for m in cal.months if m.key == "2026-06").empty
+    # a freeze window is something: its months are not empty
+    assert not next(m for m in cal.months if m.key == "2027-01").empty
+
+
+def test_a_long_run_of_empty_months_is_one_entry(tmp_path: Path) -> None:
+    tree = WorkTree(REPO)
+    policy = load_trust(tree).policy
+    assert policy is not None
+    ledger = scan(tree)
+    window = ledger.records["REL-2026-0004"].data["window"]
+    window["start"], window["end"] = "2031-05-04T10:00:00+00:00", "2031-05-04T11:00:00+00:00"
+    cal = calendar(Site(ledger, policy, datetime.fromtimestamp(int(FIXED_EPOCH), UTC),
+                        catalog("en")))
+    keys = [m.key for m in cal.months]
+    assert keys[-2:] == ["2027-02", "2031-05"] and not cal.months[-1].empty
+    gap = cal.months[-2]
+    assert (gap.label, gap.empty, gap.weeks) == ("February 2027 \u2013 April 2031", True, ())
+
+
 def test_the_built_calendar_is_a_grid_in_the_sample_zone(built: Path) -> None:
     page = (built / "releases" / "calendar.html").read_text()
     assert "Times are shown in: <strong>Europe/Berlin</strong>" in page
     assert page.count('<table class="ol-month">') >= 6
     assert ">03:00</span> <a href=\"REL-2026-0004.html\">REL-2026-0004</a>" in page
-    assert "written as 2026-12-08 02:00 +00:00" in page
+    assert "written as 2026-12-08 02:00 UTC" in page
+    april = page.split('<h2 id="month-2026-04">')[1].split("<h2 ")[0]
+    assert "No release window starts and no freeze applies." in april
+    assert '<table class="ol-month">' in april
     assert ">None.<" not in page
 
 

@@ -61,8 +61,9 @@ def test_every_page_says_when_and_from_which_commit_it_was_built(built: Path) ->
     root = built.parent
     head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
                           text=True, check=True).stdout.strip()
+    # In the policy's display zone (Europe/Berlin), named; the machine-readable time in UTC.
     stamp = ('<span class="ol-stamp">Built <time datetime="2026-11-27T12:00:00+00:00">'
-             f"2026-11-27 12:00 UTC</time> from commit <code>{head[:12]}</code></span>")
+             f"2026-11-27 13:00 CET</time> from commit <code>{head[:12]}</code></span>")
     for page in ("index.html", "metrics.html", "incidents/INC-2026-0002.html",
                  "process/drills.html"):
         footer = (built / page).read_text().split('<footer class="md-footer">')[1]

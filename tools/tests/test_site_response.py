@@ -26,7 +26,7 @@ def test_incident_page_shows_the_response_level_and_checklist(built: Path) -> No
     assert 'class="ol-badge ol-notify-met">met<' in source
     assert 'class="ol-badge ol-notify-late">late<' in source
     assert 'class="ol-badge ol-notify-missing">missing<' in source
-    assert "Legal counsel 2026-11-23 11:10 +00:00 2026-11-23 11:35 +00:00 late 25 min" in text
+    assert "Legal counsel 2026-11-23 12:10 CET 2026-11-23 12:35 CET late 25 min" in text
     assert "Notification \u2192 Legal counsel (phone) Legal counsel briefed" in text  # timeline
 
 

@@ -10,7 +10,7 @@ from xml.etree import ElementTree as ET
 
 import icalendar
 from conftest import REPO
-from sitebuild import FIXED_EPOCH
+from sitebuild import FIXED_EPOCH, tags_of
 
 from opsledger.loader import load
 from opsledger.site.build import generate
@@ -108,3 +108,31 @@ def test_a_service_page_has_its_owners_incidents_releases_and_mttr(built: Path) 
 def test_index_pages_point_to_the_subscriptions(built: Path) -> None:
     assert 'href="../releases.ics"' in (built / "releases" / "calendar.html").read_text()
     assert 'href="../incidents.xml"' in (built / "incidents" / "index.html").read_text()
+
+
+def _alternates(page: Path) -> dict[str, str]:
+    """The <link rel="alternate"> of a built page's <head>: media type -> href."""
+    return {str(attrs.get("type")): str(attrs.get("href")) for tag, attrs in tags_of(page).tags
+            if tag == "link" and attrs.get("rel") == "alternate"}
+
+
+def test_every_page_announces_the_feed_and_release_pages_the_calendar(built: Path) -> None:
+    pages = [p for p in sorted(built.rglob("*.html")) if p.name != "404.html"]
+    assert len(pages) > 30
+    for page in pages:
+        links = _alternates(page)
+        where = page.relative_to(built).as_posix()
+        # relative to the page, so it holds offline, from a file share and under a sub-path
+        for href in links.values():
+            assert not href.startswith("/") and "://" not in href, (where, href)
+        assert "application/atom+xml" in links, where
+        assert (page.parent / links["application/atom+xml"]).resolve() == \
+            (built / "incidents.xml").resolve(), where
+        if where.startswith("releases/"):
+            assert (page.parent / links["text/calendar"]).resolve() == \
+                (built / "releases.ics").resolve(), where
+        else:
+            assert "text/calendar" not in links, where
+    head = (built / "index.html").read_text().split("</head>")[0]
+    assert '<link rel="alternate" data-ol-feed type="application/atom+xml" title="Incidents" ' \
+           'href="incidents.xml">' in head

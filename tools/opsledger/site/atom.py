@@ -63,7 +63,7 @@ def _summary(site: Site, record: Record) -> str:
     latest = events[-1] if events else {}
     parts = [text(record.data.get("summary")).strip()]
     if latest:
-        parts.append(f"{text(latest.get('at'))} {site.word(latest.get('type'))}: "
+        parts.append(f"{site.when(latest.get('at'))} {site.word(latest.get('type'))}: "
                      f"{text(latest.get('text'))}")
     return "\n\n".join(part for part in parts if part)
 

@@ -8,13 +8,14 @@ page's URL. Record text never passes through MkDocs' Markdown pipeline.
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import posixpath
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from functools import partial
 from importlib import resources
 from multiprocessing import get_context
@@ -33,7 +34,7 @@ from opsledger.site.ics import releases_ics
 from opsledger.site.labels import catalog
 from opsledger.site.render import Linker, render
 from opsledger.site.views import export, indexes
-from opsledger.site.views.base import Site
+from opsledger.site.views.base import Site, local_time
 from opsledger.site.views.calendar import calendar
 from opsledger.site.views.drills import programme
 from opsledger.site.views.home import home
@@ -47,6 +48,24 @@ from opsledger.validate import validate_tree
 
 ASSETS = ("opsledger.css", "opsledger.js", "iframe-worker.js")
 ASSET_DIR = "assets/opsledger"
+# Theme templates over the MkDocs theme's own (a page's <head>).
+THEME_DIR = str(resources.files("opsledger.site").joinpath("theme"))
+
+
+@dataclass(frozen=True)
+class Feed:
+    path: str       # from the site's root
+    type: str       # its media type
+    title: str      # a catalog label
+    under: str      # linked from pages under this path only ("": every page)
+
+
+def feeds(language: str | None) -> tuple[Feed, ...]:
+    """The subscriptions a page's <head> announces: the incident feed everywhere, the
+    release calendar on the release pages."""
+    labels = catalog(language)
+    return (Feed("incidents.xml", "application/atom+xml", labels["incidents"], ""),
+            Feed("releases.ics", "text/calendar", labels["calendar"], "releases/"))
 
 
 @dataclass
@@ -62,6 +81,7 @@ class SiteBuild:
     pages: dict[str, Page] = field(default_factory=dict)
     files: dict[str, bytes] = field(default_factory=dict)   # assets and the JSON export
     home: Callable[[Linker], str] | None = None
+    stamp: str = ""               # the footer's "built at ... from commit ..." (HTML)
     watch: list[Path] = field(default_factory=list)
     found: list[Problem] = field(default_factory=list)
     _pending: Future[list[Problem]] | None = None
@@ -101,12 +121,13 @@ def build_time() -> datetime:
     return timefmt.now_utc()
 
 
-def build_stamp(root: Path, language: str | None) -> str:
-    """The footer line saying when and from which commit the site was built (HTML: only
-    digits, hex and a catalog label go in)."""
+def build_stamp(root: Path, language: str | None, zone: tzinfo, now: datetime) -> str:
+    """The footer line saying when (in the display zone) and from which commit the site was
+    built (HTML: only digits, hex, a zone's name and a catalog label go in)."""
     labels = catalog(language)
-    built = timefmt.format_time(build_time().replace(microsecond=0))
-    shown = f'<time datetime="{built}">{built[:16].replace("T", " ")} UTC</time>'
+    built = now.replace(microsecond=0)
+    shown = (f'<time datetime="{timefmt.format_time(built)}">'
+             f'{html.escape(local_time(built, zone))}</time>')
     try:
         commit = GitRepo(root).resolve("HEAD")
     except FatalError:  # not a repository: the time alone
@@ -161,12 +182,15 @@ def generate(root: Path, language: str | None, now: datetime | None = None,
     tree = WorkTree(root)
     trust = load_trust(tree)
     out = SiteBuild(watch=[root / "opsledger.yaml", root / "incidents", root / "releases"])
+    now = now or build_time()
     if trust.policy is None:
         out.found = list(trust.problems)
+        out.stamp = build_stamp(root, language, UTC, now)
         return out
+    out.stamp = build_stamp(root, language, trust.policy.display_zone(), now)
     out.validate_in_background(root)
     verifier = Verifier(trust.policy, merged_at=in_worktree(root))
-    site = Site(scan(tree), trust.policy, now or build_time(), catalog(language),
+    site = Site(scan(tree), trust.policy, now, catalog(language),
                 _history(root) if with_history else {}, verifier)
     _record_pages(out, site)
     _index_pages(out, site)

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from html import escape
 from math import ceil, floor, log10
 
-WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 640, 240, 52, 36, 20
+WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 640, 240, 52, 36, 24
+TITLE_X = 2  # the y axis's title, from the left edge
 # Series colours with at least 3:1 contrast against a white page (WCAG 1.4.11).
 PALETTE = {"SEV1": "#c62828", "SEV2": "#d84315", "SEV3": "#8d6e00", "SEV4": "#546e7a",
            "SEV?": "#5d4037", "ok": "#2e7d32", "failed": "#c62828"}
@@ -59,8 +60,10 @@ def _y(value: float, top: float) -> float:
 
 def _frame(title: str, body: list[str], ticks: list[float], legend: list[str], axis: Axis,
            table: str) -> str:
-    grid = [f'<text x="{LEFT - 6}" y="{TOP - 8}" text-anchor="end" class="ol-axis">'
-            f'{escape(axis.unit)}</text>']
+    # The axis title starts at the chart's left edge and runs right, above the plot: a
+    # title wider than the tick-label margin would otherwise be cut off at the left.
+    grid = [f'<text x="{TITLE_X}" y="{TOP - 10}" text-anchor="start" '
+            f'class="ol-axis ol-axis-title">{escape(axis.unit)}</text>']
     for value in ticks:
         y = _y(value, ticks[-1])
         grid.append(f'<line x1="{LEFT}" x2="{WIDTH - 8}" y1="{y:.1f}" y2="{y:.1f}" '

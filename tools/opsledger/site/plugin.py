@@ -23,7 +23,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from opsledger.escape import safe
 from opsledger.problems import FatalError
 from opsledger.reporters import text
-from opsledger.site.build import ASSET_DIR, SiteBuild, build_stamp, generate, linker
+from opsledger.site.build import ASSET_DIR, THEME_DIR, SiteBuild, feeds, generate, linker
 
 log = logging.getLogger("mkdocs.plugins.opsledger")
 
@@ -44,18 +44,25 @@ class LedgerPlugin(BasePlugin[LedgerConfig]):  # type: ignore[no-untyped-call]
         top = Path(os.path.abspath(config.config_file_path)).parent
         _refuse_linked_docs_dir(Path(config.docs_dir), top)
         self.root = (top / self.config.ledger).resolve()
-        stamp = build_stamp(self.root, config.theme.get("language"))
-        config.copyright = f"{config.copyright} · {stamp}" if config.copyright else stamp
         for name in ("opsledger.css", "opsledger.js"):
             target = f"{ASSET_DIR}/{name}"
             chosen = config.extra_css if name.endswith(".css") else config.extra_javascript
             if target not in [str(x) for x in chosen]:
                 chosen.append(target)
+        # The subscriptions' <link>s in every page's <head> (theme/main.html): after a
+        # site's own custom_dir, whose main.html stays the site's, before the theme's.
+        theme = config.theme
+        if THEME_DIR not in theme.dirs:
+            theme.dirs.insert(1 if theme.custom_dir else 0, THEME_DIR)
         # Material's offline plugin fetches its file:// search shim from a CDN; we ship it.
         polyfills = [url for url in config.extra.get("polyfills", [])
                      if "iframe-worker" not in str(url)]
         config.extra["polyfills"] = [*polyfills, f"{ASSET_DIR}/iframe-worker.js"]
         return config
+
+    def on_env(self, env: Any, *, config: Any, files: Files) -> Any:
+        env.globals["opsledger_feeds"] = feeds(config.theme.get("language"))
+        return env
 
     def on_files(self, files: Files, *, config: Any) -> Files:
         _refuse_symlinks(Path(config.docs_dir))
@@ -67,6 +74,9 @@ class LedgerPlugin(BasePlugin[LedgerConfig]):  # type: ignore[no-untyped-call]
         except FatalError as exc:  # e.g. no opsledger.yaml where the plugin looks
             raise PluginError(f"opsledger: {safe(str(exc))} (plugin option `ledger`: "
                               f"{self.config.ledger!r}, relative to mkdocs.yml)") from None
+        # The footer's build stamp: set once the policy (its display zone) is read.
+        stamp = self.site.stamp
+        config.copyright = f"{config.copyright} · {stamp}" if config.copyright else stamp
         taken = [path for path in [*self.site.pages, *self.site.files]
                  if files.get_file_from_path(path) is not None]
         if taken:

@@ -69,6 +69,15 @@
     Array.prototype.forEach.call(document.querySelectorAll("[data-ol-filter]"), makeFilter);
   }
 
+  // The theme reads every <link rel="alternate"> as another language's version of the site
+  // and fetches a sitemap.xml beside it; a page opened from disk may not read a file that
+  // way, so the console would show an error. Feed readers never read a page from disk:
+  // there the subscription links go, before the theme looks (it waits for DOMContentLoaded).
+  if (location.protocol === "file:") {
+    Array.prototype.forEach.call(document.querySelectorAll("link[data-ol-feed]"),
+      function (link) { link.remove(); });
+  }
+
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", init);
   } else {

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from opsledger import ids
+from opsledger import ids, timefmt
 from opsledger.gitrepo import Commit
 from opsledger.ledger import Ledger, Record
 from opsledger.metrics import incident_links
@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from opsledger.site.views.signoffs import Verdict
 
 _SLUG = re.compile(r"[^a-z0-9]+")
-_TIME = re.compile(r"(\d{4}-\d\d-\d\d)T(\d\d:\d\d)(?::\d\d(?:\.\d+)?)?(Z|[+-]\d\d:\d\d)")
 BADGE_KINDS = {"severity": "sev", "status": "status"}  # record field -> badge CSS kind
 # Timeline events the page highlights even when nobody marked them important.
 MARKED_EVENTS = ("declared", "detection", "mitigation", "resolution", "rollback", "reopen")
@@ -87,6 +86,10 @@ class Site:
             self._ids = frozenset(r.id for r in self.ledger.records.values()
                                   if r.doc is not None and ids.RECORD_ID.fullmatch(r.id))
         return self._ids
+
+    def when(self, value: object) -> str:
+        """A time in the policy's display zone (local_time)."""
+        return local_time(value, self.policy.display_zone())
 
     def yesno(self, value: object) -> str:
         if value is True or value is False:
@@ -170,14 +173,32 @@ def slug(value: str) -> str:
     return _SLUG.sub("-", value.lower()).strip("-")[:40] or "unknown"
 
 
-def when(value: object) -> str:
-    """2026-06-16T06:26:00+00:00 -> 2026-06-16 06:26 +00:00 (and anything else as is)."""
-    shown = str(value or "")
-    match = _TIME.fullmatch(shown)
-    if not match:
-        return shown
-    offset = "UTC" if match.group(3) == "Z" else match.group(3)
-    return f"{match.group(1)} {match.group(2)} {offset}"
+def local_time(value: object, zone: tzinfo) -> str:
+    """A time as the site shows it, on every page and in the feed: in `zone` (the policy's
+    display_timezone), to the minute, the zone named, so that times written with different
+    offsets read alike: 2026-06-16T06:26:00+00:00 in Europe/Berlin -> 2026-06-16 08:26
+    CEST. Anything that is not a time is shown as written."""
+    moment = value if isinstance(value, datetime) else timefmt.parse_or_none(value)
+    if moment is None:
+        return str(value or "")
+    shown = moment.astimezone(zone)
+    return f"{shown:%Y-%m-%d %H:%M} {zone_name(shown)}"
+
+
+def instant(value: object) -> str:
+    """A time as a key that sorts in time order whatever offset it was written with (in
+    UTC); anything that is not a time as written."""
+    moment = value if isinstance(value, datetime) else timefmt.parse_or_none(value)
+    return text(value) if moment is None else moment.astimezone(UTC).isoformat()
+
+
+def zone_name(moment: datetime) -> str:
+    """The zone's abbreviation at that moment (CET, CEST, UTC); a zone that has none
+    (Asia/Kathmandu's "+0545") is named by its offset from UTC."""
+    name = moment.tzname() or ""
+    if re.fullmatch(r"[+-]\d{2}(\d{2})?", name):
+        return f"UTC{name[:3]}:{name[3:5] or '00'}"
+    return name or "UTC"
 
 
 def human(span: float | None) -> str:
@@ -238,7 +259,7 @@ def _notified(site: Site, event: dict[str, Any]) -> str:
 
 
 def timeline(site: Site, record: Record) -> tuple[Event, ...]:
-    return tuple(Event(when(e.get("at")), site.word(e.get("type")), text(e.get("text")),
+    return tuple(Event(site.when(e.get("at")), site.word(e.get("type")), text(e.get("text")),
                        site.person(e["by"]) if e.get("by") else None,
                        bool(e.get("important")),
                        bool(e.get("important")) or e.get("type") in MARKED_EVENTS,
@@ -247,5 +268,5 @@ def timeline(site: Site, record: Record) -> tuple[Event, ...]:
 
 
 def history(site: Site, record: Record) -> tuple[CommitRow, ...]:
-    return tuple(CommitRow(when(c.time), c.author, c.sha[:12], c.subject)
+    return tuple(CommitRow(site.when(c.time), c.author, c.sha[:12], c.subject)
                  for c in site.history.get(record.id, []))

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from opsledger import lifecycle, timefmt
-from opsledger.site.views.base import Fact, Site, as_dict, tile, when
+from opsledger.site.views.base import Fact, Site, as_dict, tile
 from opsledger.site.views.incident import IncidentRow, incident_row
 from opsledger.site.views.live import OpenIncident, open_incident
 from opsledger.site.views.release import ReleaseRow, release_row
@@ -75,7 +75,7 @@ def _freezes(site: Site) -> tuple[Freeze, ...]:
             active = window.start <= site.now
             freezes.append(Freeze(
                 heading=site.labels["freeze_active" if active else "freeze_coming"],
-                name=window.name, start=when(timefmt.format_time(window.start)),
-                end=when(timefmt.format_time(window.end)), active=active,
+                name=window.name, start=site.when(window.start),
+                end=site.when(window.end), active=active,
                 allow=", ".join(window.allow)))
     return tuple(freezes)

@@ -23,12 +23,12 @@ from opsledger.site.views.base import (
     dicts,
     history,
     human,
+    instant,
     people,
     related,
     text,
     texts,
     timeline,
-    when,
 )
 from opsledger.site.views.drills import DrillSection, drill_section
 from opsledger.site.views.live import OpenIncident, open_incident
@@ -50,7 +50,7 @@ class IncidentRow:
     year: str
     services: tuple[str, ...]
     declared: str          # as people read it
-    declared_sort: str     # as written: sorts in time order
+    declared_sort: str     # in UTC: sorts in time order
     duration: str
     severity_badge: Badge
     status_badge: Badge
@@ -130,7 +130,7 @@ def incident_row(site: Site, record: Record) -> IncidentRow:
         id=record.id, page=ids.page_path(record.id), title=text(data.get("title")),
         severity=text(data.get("severity")), status=text(data.get("status")), mode=text(mode),
         year=record.id[4:8], services=texts(data.get("services")),
-        declared=when(declared), declared_sort=text(declared),
+        declared=site.when(declared), declared_sort=instant(declared),
         duration=human(span_minutes(stamps).get("time_to_resolve")),
         severity_badge=site.badge("sev", data.get("severity")),
         status_badge=site.badge("status", data.get("status")),
@@ -163,13 +163,13 @@ def incident_page(site: Site, record: Record) -> IncidentPage:
         duplicate_of=text(data.get("duplicate_of")),
         response=response(site, record), drill=drill_section(site, record),
         roles=tuple(Role(site.word(r.get("role")), site.person(r.get("person")),
-                         when(r.get("assumed_at")))
+                         site.when(r.get("assumed_at")))
                     for r in dicts(data.get("roles"))),
         timeline=timeline(site, record), impact_summary=text(impact.get("summary")),
         impact=tuple(Fact(site.labels[key], site.yesno(impact[key]))
                      for key in IMPACT_FACTS if impact.get(key) is not None),
         regions=people(impact.get("regions")),
-        stamps=tuple(Fact(site.word(name), when(value)) for name, value in stamps.items()),
+        stamps=tuple(Fact(site.word(name), site.when(value)) for name, value in stamps.items()),
         postmortem_required=site.labels[
             "required" if postmortem_required(record, site.policy) else "not_required"],
         postmortem_due=text(postmortem_due(record, site.policy)),

@@ -22,12 +22,12 @@ from opsledger.site.views.base import (
     as_list,
     dicts,
     history,
+    instant,
     people,
     related,
     text,
     texts,
     timeline,
-    when,
 )
 from opsledger.site.views.signoffs import Matrix, SignoffRow, matrix, signoff_rows
 
@@ -46,7 +46,7 @@ class ReleaseRow:
     change_type: str
     year: str
     start: str            # as people read it
-    start_sort: str       # as written: sorts in time order
+    start_sort: str       # in UTC: sorts in time order
     end: str
     requested_by: Person
     status_badge: Badge
@@ -121,8 +121,8 @@ def release_row(site: Site, record: Record) -> ReleaseRow:
         system=text(data.get("system")), version=text(data.get("version")),
         status=text(data.get("status")), risk=text(data.get("risk")),
         change_type=text(data.get("change_type")), year=record.id[4:8],
-        start=when(window.get("start")), start_sort=text(window.get("start")),
-        end=when(window.get("end")), requested_by=site.person(data.get("requested_by")),
+        start=site.when(window.get("start")), start_sort=instant(window.get("start")),
+        end=site.when(window.get("end")), requested_by=site.person(data.get("requested_by")),
         status_badge=site.badge("status", data.get("status")),
         risk_badge=site.badge("risk", data.get("risk")),
         emergency_badge=site.badge("ct", "emergency")
@@ -173,7 +173,8 @@ def _execution(site: Site, value: Any) -> Execution | None:
     if not execution:
         return None
     result = execution.get("result")
-    return Execution(when(execution.get("started_at")), when(execution.get("finished_at")),
+    return Execution(site.when(execution.get("started_at")),
+                     site.when(execution.get("finished_at")),
                      site.badge("status", result) if result else None,
                      text(execution.get("notes")))
 
@@ -182,5 +183,5 @@ def _review(site: Site, value: Any) -> Review | None:
     review = as_dict(value)
     if not review:
         return None
-    return Review(site.person(review.get("by")), when(review.get("at")),
+    return Review(site.person(review.get("by")), site.when(review.get("at")),
                   text(review.get("summary")), texts(review.get("follow_ups")))

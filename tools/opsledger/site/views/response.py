@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from opsledger import notifications
 from opsledger.ledger import Record
-from opsledger.site.views.base import Badge, Site, dicts, text, when
+from opsledger.site.views.base import Badge, Site, dicts, text
 
 
 @dataclass(frozen=True)
@@ -69,8 +69,8 @@ def _notice(site: Site, item: notifications.Notification) -> NoticeRow:
         late = site.now - item.deadline
     return NoticeRow(
         to=role_label(site, item.to) if item.to in site.policy.roles else item.to,
-        deadline=when(item.deadline.isoformat() if item.deadline else None),
-        done_at=when(item.done_at.isoformat() if item.done_at else None),
+        deadline=site.when(item.deadline),
+        done_at=site.when(item.done_at),
         state=site.badge("notify", item.state(site.now)),
         late_by=notifications.duration(late) if late else "",
         waiver=item.waived or "")

@@ -8,7 +8,7 @@ from opsledger.approval import Evaluation, fillable
 from opsledger.ledger import Record
 from opsledger.signoffs import Verdict as Judged
 from opsledger.signoffs import judge_all, latest
-from opsledger.site.views.base import Badge, Person, Site, text, when
+from opsledger.site.views.base import Badge, Person, Site, text
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ def _verdict(verdict: Judged, superseded: bool) -> Verdict:
 def signoff_rows(site: Site, record: Record) -> tuple[SignoffRow, ...]:
     return tuple(SignoffRow(role=site.word(v.role), person=site.person(v.person),
                             decision=site.word(v.decision),
-                            comment=text(v.comment), when=when(v.at),
+                            comment=text(v.comment), when=site.when(v.at),
                             state=site.badge("sig", v.state), evidence=v.evidence,
                             reason=v.reason, superseded=v.superseded)
                  for v in verdicts(site, record))

@@ -10,8 +10,8 @@ from datetime import timedelta
 from opsledger import ids, numbering, placeholders, timefmt
 from opsledger.atomic import write_atomic
 from opsledger.escape import safe
-from opsledger.ledger import POLICY_FILE
 from opsledger.lifecycle import Kind
+from opsledger.location import POLICY_FILE
 from opsledger.obligations import severity_requires_postmortem
 from opsledger.policy import Policy
 from opsledger.problems import FatalError, Outcome

@@ -43,6 +43,7 @@ def _parser() -> argparse.ArgumentParser:
                    "request's reviews, to verify trust-root changes")
     p.add_argument("--approvals", metavar="DIR", help="SSH-signed trust-root approvals "
                    "(`opsledger sign-trust-root`), matched by the tree they approve")
+    p.add_argument("--jobs", type=int, metavar="N")
     p.add_argument("--format", choices=FORMAT_NAMES, default="text")
 
     p = sub.add_parser("new", help="start a release request or an incident")
@@ -174,7 +175,7 @@ def _run(args: argparse.Namespace) -> Outcome:
         case "audit":
             from opsledger.commands import audit
             return audit.run(start=a.start, end=a.end, reviews=a.reviews, format=a.format,
-                             approvals=a.approvals)
+                             approvals=a.approvals, jobs=a.jobs)
         case "new":
             from opsledger.commands import new
             return new.run(kind=a.kind, title=a.title, system=a.system, version=a.version,

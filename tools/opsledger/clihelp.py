@@ -35,6 +35,8 @@ OPTIONS: dict[tuple[str, str], str] = {
     ("audit", "start"): "replay from this commit (default: the first)",
     ("audit", "end"): "replay up to this commit (default: HEAD)",
     ("audit", "format"): "text, json, github, sarif or markdown",
+    ("audit", "jobs"): "processes replaying stretches of history side by side (default: one "
+                       "a CPU, at most 4; a history under 300 commits is replayed in one)",
     ("new", "kind"): "release (a draft release request) or incident (in triage)",
     ("new", "title"): "one line: what ships, or what is broken",
     ("new", "risk"): "release: low, medium, high or critical (decides the sign-offs needed)",
@@ -90,7 +92,8 @@ EXAMPLES: dict[str, str] = {
     "validate": "opsledger validate\n  opsledger validate releases/REL-2026-0004 --format github",
     "check": "opsledger check --base main\n  opsledger check --base origin/main --head HEAD "
              "--pr 42 --reviews reviews.json --format github",
-    "audit": "opsledger audit\n  opsledger audit --from main --reviews reviews/",
+    "audit": "opsledger audit\n  opsledger audit --from main --reviews reviews/\n"
+             "  opsledger audit --jobs 1",
     "new": 'opsledger new release --title "Search 1.9" --system search --version 1.9.0 '
            '--risk medium\n  opsledger new incident --title "Checkout errors" '
            "--service payments-api --severity SEV2",

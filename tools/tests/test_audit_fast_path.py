@@ -9,6 +9,7 @@ import pytest
 from conftest import GitLedger
 
 from opsledger.cli import main
+from opsledger.commands import audit
 from opsledger.gitrepo import GitRepo
 
 
@@ -57,3 +58,24 @@ def test_the_diffs_read_ahead_are_the_diffs_of_each_commit(ledger: GitLedger) ->
     for commit in commits:
         step = repo.diff_step(commit.sha)
         assert step == (commit.parent, expected[commit.sha]), commit.subject
+
+
+def test_stretches_replayed_side_by_side_report_what_one_replay_reports(
+        ledger: GitLedger, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    _history(ledger)
+    repo = GitRepo(ledger.root)
+    commits = repo.first_parent_history(None, repo.resolve("main"))
+    repo.read_first_parent_diffs(None, repo.resolve("main"))
+    monkeypatch.setattr(audit, "PARALLEL_FROM", 1)
+    spans = audit._spans(repo, commits, None, 3)
+    # Consecutive stretches that cover the history once: each ends where the next starts.
+    assert len(spans) == 3 and spans[0][0] is None and spans[-1][1] == commits[-1].sha
+    assert all(spans[i][1] == spans[i + 1][0] for i in range(len(spans) - 1))
+    for format in ("text", "json"):
+        one = main(["audit", "--jobs", "1", "--format", format]), capsys.readouterr().out
+        three = main(["audit", "--jobs", "3", "--format", format]), capsys.readouterr().out
+        assert one == three
+        assert one[0] == 1 and "INC-2026-0002" in one[1]
+    assert main(["audit", "--jobs", "0"]) == 2
+    assert "--jobs 0: give 1 or more" in capsys.readouterr().err

@@ -44,13 +44,21 @@ from opsledger.signoffs import (
     named_role,
     payload,
 )
+from opsledger.transitions import (
+    Change,
+    check_change,
+    deleted,
+    edge_problems,
+    gate_evaluations,
+    walk,
+)
 
 CLOCK = datetime(2026, 11, 27, 12, tzinfo=UTC)
 
 
 def policy_with(**changes: Any) -> Policy:
     """The sample policy, with top-level sections replaced."""
-    data = yaml.safe_load((REPO / "opsledger.yaml").read_text())
+    data = load("opsledger.yaml", (REPO / "opsledger.yaml").read_bytes()).data
     data.update(changes)
     return Policy(load("opsledger.yaml", yaml.safe_dump(data, sort_keys=False).encode()))
 
@@ -356,12 +364,20 @@ def with_signoffs(rec: Record, *signoffs: Signoff) -> Record:
 
 
 @pytest.fixture(scope="module")
-def carol_key(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Carol's sample key (its public half is the one the sample policy registers)."""
-    key = tmp_path_factory.mktemp("carol") / "carol"
-    shutil.copy(REPO / "sample-keys" / "carol", key)
-    key.chmod(0o600)
-    return key
+def sample_keys(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The sample people's keys (the sample policy registers their public halves)."""
+    made = {}
+    for person in ("carol", "dave"):
+        key = tmp_path_factory.mktemp(person) / person
+        shutil.copy(REPO / "sample-keys" / person, key)
+        key.chmod(0o600)
+        made[person] = key
+    return made
+
+
+@pytest.fixture
+def carol_key(sample_keys: dict[str, Path]) -> Path:
+    return sample_keys["carol"]
 
 
 def ssh_sign(key: Path, message: bytes, namespace: str = "opsledger") -> str:
@@ -755,3 +771,385 @@ def test_decisions_are_numbered_without_gaps() -> None:
         "1, 2, 3... without gaps (found [1, 3])"]
     assert problems_of(with_signoffs(rel, signoff(rel, "qa", "carol"),
                                      signoff(rel, "qa", "carol", 2))) == []
+
+
+# transitions -------------------------------------------------------------------------------
+
+def change(old: Record | None, new: Record, policy: Policy = POLICY,
+           verifier: Verifier | None = None) -> Change:
+    return Change(old, new, policy, CLOCK, verifier)
+
+
+def found(old: Record | None, new: Record, gates: bool = False,
+          policy: Policy = POLICY) -> list[tuple[str, str, str]]:
+    """(code, field, message) of each problem the change has."""
+    return [(p.code, p.field, p.message)
+            for p in check_change(change(old, new, policy), gates=gates)]
+
+
+def test_statuses_of_a_change() -> None:
+    moved = change(release(status="submitted"), release(status="approved"))
+    assert (moved.old_status, moved.new_status) == ("submitted", "approved")
+    assert change(None, release()).old_status is None
+
+
+def test_a_deleted_record() -> None:
+    gone = deleted(release())
+    assert (gone.path, gone.code, gone.message) == (
+        "releases/REL-2031-0001/release.yaml", "OL203", "REL-2031-0001 was deleted or "
+        "renamed; records are never removed: move it to a terminal state instead")
+
+
+def test_an_unreadable_record_is_not_checked() -> None:
+    broken = Record("release", "REL-2031-0001", "releases/REL-2031-0001/release.yaml", None)
+    assert found(release(), broken, gates=True) == []
+
+
+def test_a_new_record_is_judged_along_its_walk() -> None:
+    assert found(None, incident(status="approved")) == [
+        ("OL201", "status", "INC-2031-0001: a new incident starts as triage and can never "
+                            "reach approved")]
+    assert found(None, release(status="resolved")) == [
+        ("OL201", "status", "REL-2031-0001: a new release starts as draft and can never "
+                            "reach resolved")]
+    assert found(None, release(status="implementing")) == []  # through its approval
+    created = change(None, release(status="implementing", change_type="emergency"))
+    assert walk(created) == [("draft", "implementing")]
+    assert walk(change(None, incident(status="approved"))) == []
+    assert walk(change(release(status="draft"), release(status="closed"))) == \
+        [("draft", "closed")]
+
+
+def test_each_invariant_of_a_moved_record() -> None:
+    assert found(incident(mode="real"), incident(mode="drill")) == [
+        ("OL213", "mode", "INC-2031-0001: mode changed from real to drill; mode never changes "
+                          "after an incident is declared (a drill is declared as one)")]
+    assert found(release(), release(id="REL-2031-0002")) == [
+        ("OL202", "id", "REL-2031-0002: id changed from 'REL-2031-0001'; ids never change")]
+    assert found(incident(severity="SEV2"), incident(severity="SEV?")) == [
+        ("OL214", "severity", "INC-2031-0001: severity SEV2 set back to SEV?; SEV? exists only "
+                              "until the first assessment and is never re-entered (a downgrade "
+                              "needs the downgrade gate)")]
+    assert found(incident(severity="SEV?", status="triage"),
+                 incident(severity="SEV?", status="triage")) == []
+    assert found(incident(severity=None, status="triage"),
+                 incident(severity="SEV?", status="triage")) == []
+
+
+@pytest.mark.parametrize(("before", "after", "withdrawn"), [
+    ({"required": True}, {"required": False}, True),
+    ({"required": True}, None, True),
+    ({"required": True}, {"required": "yes"}, True),
+    ({"required": True}, {"required": True, "status": "draft"}, False),
+    ({"required": False}, None, False),
+    ("required", None, False),
+    (None, None, False),
+])
+def test_an_owed_postmortem_stays_owed(before: object, after: object, withdrawn: bool) -> None:
+    problems = found(incident(postmortem=before), incident(postmortem=after))
+    assert problems == ([("OL216", "postmortem.required", "INC-2031-0001: postmortem.required "
+                          "was true and is withdrawn; a postmortem once owed stays owed (close "
+                          "it with the close gate's sign-off)")] if withdrawn else [])
+
+
+def test_edge_problems_name_the_way_out() -> None:
+    rel = release(status="closed")
+    assert [(p.code, p.message) for p in edge_problems(rel, "closed", "draft")] == [
+        ("OL201", "REL-2031-0001: status closed -> draft is not allowed (from closed: none)")]
+    assert [p.message for p in edge_problems(rel, "draft", "implementing")] == [
+        "REL-2031-0001: status draft -> implementing is not allowed (from draft: submitted, "
+        "cancelled)"]
+    emergency = release(change_type="emergency")
+    assert list(edge_problems(emergency, "draft", "implementing")) == []
+    assert list(edge_problems(rel, None, "closed")) == []
+    assert list(edge_problems(rel, "closed", "closed")) == []
+
+
+def test_a_terminal_record_never_changes() -> None:
+    closed = release(status="closed")
+    message = ("OL207", "status", "REL-2031-0001: is closed, a terminal state: it can no "
+                                  "longer change")
+    assert found(closed, closed) == []
+    assert found(closed, release(status="closed", title="renamed")) == [message]
+    extra = with_signoffs(closed, signoff(closed, "qa", "carol"))
+    assert found(closed, extra) == [message]
+    written = replace(incident(status="closed"), postmortem=b"# What happened\n")
+    assert ("OL207", "status", "INC-2031-0001: is closed, a terminal state: it can no longer "
+                               "change") in found(incident(status="closed"), written)
+    assert found(release(status="submitted"), release(status="submitted", title="x")) == []
+
+
+def events(*pairs: tuple[str, str]) -> list[dict[str, str]]:
+    return [{"at": at, "type": kind, "text": "t"} for at, kind in pairs]
+
+
+def test_the_timeline_is_append_only() -> None:
+    first = ("2026-11-20T10:00:00+00:00", "detected")
+    second = ("2026-11-20T11:00:00+00:00", "update")
+    old = incident(timeline=events(first, second))
+    assert found(old, incident(timeline=events(first, second, second))) == []
+    assert found(old, incident(timeline=events(first))) == [
+        ("OL204", "timeline.0", "INC-2031-0001: timeline event 2 (2026-11-20T11:00:00+00:00, "
+                                "update) was edited or removed; the timeline is append-only: "
+                                "add a `correction` event instead")]
+    assert found(old, incident(timeline=[])) == [
+        ("OL204", "timeline.0", "INC-2031-0001: timeline event 1 (2026-11-20T10:00:00+00:00, "
+                                "detected) was edited or removed; the timeline is append-only: "
+                                "add a `correction` event instead")]
+    edited = incident(timeline=events(first, ("2026-11-20T11:00:00+00:00", "mitigation"), first))
+    assert [p[1] for p in found(old, edited)] == ["timeline.1"]
+    assert found(incident(timeline="none"), incident(timeline=events(first))) == []
+    assert found(incident(timeline=["text", *events(first)]),
+                 incident(timeline=events(first))) == []
+
+
+def test_sign_off_files_are_never_edited_or_removed() -> None:
+    rel = release()
+    kept = signoff(rel, "qa", "carol")
+    old = with_signoffs(rel, kept)
+    assert found(old, with_signoffs(rel, kept, signoff(rel, "qa", "erin"))) == []
+    removed = list(check_change(change(old, rel), gates=False))
+    assert [(p.path, p.code, p.message) for p in removed] == [
+        (kept.path, "OL205", "sign-off file removed; sign-offs are never edited or deleted: "
+                             "withdraw with `--decision revoke`")]
+    edited = [p.message for p in check_change(change(old, with_signoffs(
+        rel, signoff(rel, "qa", "carol", comment="later"))), gates=False)]
+    assert edited == ["sign-off file edited; sign-offs are never edited or deleted: withdraw "
+                      "with `--decision revoke`"]
+    unreadable = Signoff(kept.path, kept.name, None)
+    assert found(with_signoffs(rel, unreadable), old) == []
+    assert found(old, with_signoffs(rel, unreadable)) == []
+
+
+def test_a_recorded_time_stays() -> None:
+    stamps = {"declared_at": "2026-11-20T10:00:00+00:00", "declared_by": "x"}
+    old = incident(timestamps=stamps, execution={"started_at": "2026-11-20T10:00:00+00:00"})
+    assert found(old, incident(timestamps={**stamps, "declared_by": "y"},
+                               execution={"started_at": "2026-11-20T10:00:00+00:00"})) == []
+    assert found(old, incident(timestamps={}, execution={
+        "started_at": "2026-11-20T10:00:00+00:00"})) == [
+        ("OL206", "timestamps", "INC-2031-0001: timestamps.declared_at was cleared; a "
+                                "recorded time stays (fix it with a correction event)")]
+    moved = incident(timestamps=stamps, execution={"started_at": "2026-11-20T11:00:00+00:00"})
+    assert found(old, moved) == [
+        ("OL206", "execution.started_at", "INC-2031-0001: execution.started_at changed from "
+         "2026-11-20T10:00:00+00:00 to 2026-11-20T11:00:00+00:00 without a `correction` "
+         "timeline event explaining why")]
+    corrected = replace(moved, doc=load(moved.path, yaml.safe_dump(
+        {**moved.data, "timeline": events(("2026-11-21T10:00:00+00:00", "correction"))},
+        sort_keys=False).encode()))
+    assert found(old, corrected) == []
+    # A correction already in the timeline explains nothing new.
+    earlier = incident(timestamps=stamps, execution={"started_at": "2026-11-20T10:00:00+00:00"},
+                       timeline=events(("2026-11-19T10:00:00+00:00", "correction")))
+    later = incident(timestamps=stamps, execution={"started_at": "2026-11-20T11:00:00+00:00"},
+                     timeline=events(("2026-11-19T10:00:00+00:00", "correction")))
+    assert [p[0] for p in found(earlier, later)] == ["OL206"]
+    assert found(incident(timestamps="x"), incident(timestamps="y")) == []
+
+
+@pytest.mark.parametrize(("old", "new", "frozen"), [
+    ("approved", "approved", True), ("approved", "implementing", True),
+    ("implementing", "succeeded", True), ("succeeded", "closed", True),
+    ("failed", "closed", True), ("rolled_back", "closed", True),
+    ("approved", "submitted", False), ("submitted", "submitted", False),
+    ("draft", "submitted", False),
+])
+def test_approved_content_is_frozen(old: str, new: str, frozen: bool) -> None:
+    problems = [p for p in found(release(status=old), release(status=new, title="changed"))
+                if p[0] == "OL208"]
+    assert problems == ([("OL208", "status", f"REL-2031-0001: content changed while {old}; an "
+                          "approved release is frozen: move it back to `submitted` and collect "
+                          "the sign-offs again")] if frozen else [])
+    assert [p for p in found(release(status=old), release(status=new)) if p[0] == "OL208"] == []
+
+
+def test_a_frozen_incident_is_no_release() -> None:
+    assert found(incident(status="approved"), incident(status="approved", title="x")) == []
+
+
+@pytest.mark.parametrize(("added", "reasoned"), [
+    ([{"at": "2026-11-21T10:00:00+00:00", "type": "reopen", "text": "came back"}], True),
+    ([{"at": "2026-11-21T10:00:00+00:00", "type": "reopen", "text": "  "}], False),
+    ([{"at": "2026-11-21T10:00:00+00:00", "type": "reopen"}], False),
+    ([{"at": "2026-11-21T10:00:00+00:00", "type": "update", "text": "came back"}], False),
+    ([], False),
+])
+def test_reopening_needs_a_reason(added: list[dict[str, str]], reasoned: bool) -> None:
+    old = incident(status="resolved", timeline=events(("2026-11-20T10:00:00+00:00", "reopen")))
+    new = incident(status="investigating", timeline=[*old.data["timeline"], *added])
+    problems = [p for p in found(old, new) if p[0] == "OL212"]
+    assert problems == ([] if reasoned else [
+        ("OL212", "status", "INC-2031-0001: reopening needs a `reopen` timeline event giving "
+                            "the reason (opsledger status ... --note REASON)")])
+
+
+def test_a_release_leaves_draft_only_filled_in() -> None:
+    skeleton = release(status="draft", title="New release", version="0.0.0")
+    left = ("OL103", "status", "REL-2031-0001: cannot leave draft while these fields hold the "
+                               "template's placeholder text: title, version; write this "
+                               "release's own")
+    assert found(skeleton, release(status="submitted", title="New release",
+                                   version="0.0.0")) == [left]
+    assert found(None, release(status="submitted", title="New release", version="0.0.0")) == \
+        [left]
+    assert found(skeleton, release(status="cancelled", title="New release",
+                                   version="0.0.0")) == []
+    assert found(skeleton, release(status="draft", title="New release", version="0.0.0")) == []
+    assert found(release(status="submitted", title="New release", version="0.0.0"),
+                 release(status="approved", title="New release", version="0.0.0")) == []
+    assert found(incident(status="triage", title="New release"),
+                 incident(status="investigating", title="New release")) == []
+
+
+def test_closing_settles_every_notification() -> None:
+    owed = {"type": "security", "timestamps": {"declared_at": "2026-11-20T10:00:00+00:00"}}
+    unsettled = [
+        ("OL218", "status", f"INC-2031-0001: closing with the notification to {to} never "
+                            f"made; make it (opsledger log ... --type notification --to {to}) "
+                            "or waive it in notifications_waived with a reason")
+        for to in ("management", "legal_counsel")]
+    assert [p for p in found(incident(status="resolved", **owed),
+                             incident(status="closed", **owed)) if p[0] == "OL218"] == unsettled
+    assert [p for p in found(None, incident(status="closed", **owed))
+            if p[0] == "OL218"] == unsettled
+    assert [p for p in found(incident(status="closed", **owed), incident(status="closed",
+                                                                          **owed))
+            if p[0] == "OL218"] == []
+    assert [p for p in found(incident(status="investigating", **owed),
+                             incident(status="resolved", **owed)) if p[0] == "OL218"] == []
+
+
+WINDOW = {"start": "2026-11-27T10:00:00+00:00", "end": "2026-11-27T11:00:00+00:00"}
+
+
+@pytest.mark.parametrize(("old", "fields", "problems"), [
+    ("approved", {"window": WINDOW}, [
+        ("OL209", "status", "REL-2031-0001: implementation started at "
+                            "2026-11-27T12:00:00+00:00, outside the window "
+                            "2026-11-27T10:00:00+00:00 .. 2026-11-27T11:00:00+00:00 (grace "
+                            "30 min)")]),
+    ("approved", {"window": {**WINDOW, "end": "2026-11-27T11:30:00+00:00"}}, []),
+    ("implementing", {"window": WINDOW}, []),  # started earlier: judged then
+    ("approved", {}, []),  # no window: the schema says so
+])
+def test_implementation_starts_inside_its_window(old: str, fields: dict[str, Any],
+                                                 problems: list[tuple[str, str, str]]) -> None:
+    new = release(status="implementing", **fields)
+    assert [p for p in found(release(status=old, **fields), new)
+            if p[0] in ("OL209", "OL210")] == problems
+
+
+def test_a_release_added_past_implementing_is_judged_at_its_start() -> None:
+    inside = {"window": WINDOW, "execution": {"started_at": "2026-11-27T10:30:00+00:00"}}
+    assert [p for p in found(None, release(status="succeeded", **inside))
+            if p[0] == "OL209"] == []
+    outside = {"window": WINDOW, "execution": {"started_at": "2026-11-27T09:00:00+00:00"}}
+    assert [p[2] for p in found(None, release(status="succeeded", **outside))
+            if p[0] == "OL209"] == [
+        "REL-2031-0001: implementation started at 2026-11-27T09:00:00+00:00, outside the "
+        "window 2026-11-27T10:00:00+00:00 .. 2026-11-27T11:00:00+00:00 (grace 30 min)"]
+    unknown = {"window": WINDOW, "execution": "soon"}  # judged as starting now
+    assert [p[0] for p in found(None, release(status="succeeded", **unknown))
+            if p[0] == "OL209"] == ["OL209"]
+    assert [p for p in found(None, incident(status="resolved", **inside))
+            if p[0] == "OL209"] == []
+
+
+def test_implementation_never_starts_in_a_freeze() -> None:
+    freeze = {"start": "2026-12-20T10:00:00+00:00", "end": "2026-12-20T11:00:00+00:00"}
+    inside = {"window": freeze, "execution": {"started_at": "2026-12-20T10:30:00+00:00"}}
+    assert [p for p in found(None, release(status="succeeded", **inside))
+            if p[0] in ("OL209", "OL210")] == [
+        ("OL210", "status", "REL-2031-0001: implementation started inside the freeze window "
+                            "'year-end'; only emergency may start then")]
+    releases = dict(POLICY.data["releases"])
+    releases["freeze_windows"] = [{"name": "audit", "start": "2026-12-01T00:00:00+00:00",
+                                   "end": "2026-12-31T00:00:00+00:00"}]
+    assert [p[2] for p in found(None, release(status="succeeded", **inside),
+                                policy=policy_with(releases=releases)) if p[0] == "OL210"] == [
+        "REL-2031-0001: implementation started inside the freeze window 'audit'; only "
+        "nothing may start then"]
+    emergency = release(status="succeeded", change_type="emergency", **inside)
+    assert [p for p in found(None, emergency) if p[0] == "OL210"] == []
+
+
+def gate_messages(old: Record | None, new: Record, check: Verifier | None = None) -> \
+        list[tuple[str, str]]:
+    return [(p.code, p.message) for p in check_change(change(old, new, verifier=check))
+            if p.code.startswith("OL30")]
+
+
+def test_each_gate_on_the_walk_is_judged_once() -> None:
+    rel = release(status="approved", risk="medium")
+    assert gate_messages(None, rel) == [
+        ("OL303", "REL-2031-0001: approval: missing sign-off: dev_lead (eligible: bob)"),
+        ("OL303", "REL-2031-0001: approval: missing sign-off: qa (eligible: carol, erin)")]
+    evaluations = gate_evaluations(change(release(status="approved"),
+                                          release(status="implementing")))
+    assert [(edge, e.gate.purpose) for edge, e in evaluations] == [
+        (("approved", "implementing"), "approval (still held when implementation starts)")]
+    # An emergency change added closed passes its emergency start and its review, once each.
+    closed = release(status="closed", change_type="emergency", execution={"result": "x"})
+    assert [(edge, e.gate.name) for edge, e in gate_evaluations(change(None, closed))] == [
+        (("draft", "implementing"), "emergency"), (("succeeded", "closed"), "review")]
+    assert gate_evaluations(change(release(status="draft"), release(status="submitted"))) == []
+    assert gate_messages(release(status="draft"), release(status="submitted")) == []
+
+
+def test_gates_are_left_out_on_request() -> None:
+    rel = release(status="approved")
+    assert [p for p in check_change(change(release(), rel), gates=False)
+            if p.code == "OL303"] == []
+    assert [p.code for p in check_change(change(release(), rel))] == ["OL303"]
+
+
+def test_the_requester_who_may_cancel_is_read_from_the_base() -> None:
+    base = release(status="submitted", requested_by="alice")
+    head = release(status="cancelled", requested_by="mallory")
+    def opens(old: Record | None) -> tuple[str, ...]:
+        [(_, evaluation)] = gate_evaluations(change(old, head))
+        return evaluation.gate.also
+
+    assert opens(base) == ("alice",)
+    assert opens(release(status="submitted", requested_by=None)) == ()
+    assert opens(None) == ("mallory",)  # a new record: no base to read
+
+
+def test_a_downgrade_or_reopen_counts_only_sign_offs_the_pull_request_adds(
+        sample_keys: dict[str, Path]) -> None:
+    old = incident(severity="SEV2")
+    new = with_signoffs(incident(severity="SEV3"), signed(
+        sample_keys["dave"], incident(severity="SEV3"), "incident_commander", "dave",
+        gate="downgrade"))
+    merged = Verifier(POLICY, added=frozenset())
+    assert gate_messages(old, new, merged) == [
+        ("OL303", "INC-2031-0001: downgrading severity: missing sign-off: incident_commander "
+                  "(eligible: dave, heidi, judy)")]
+    added = Verifier(POLICY, added=frozenset(s.path for s in new.signoffs))
+    assert [m for m in gate_messages(old, new, added) if m[0] == "OL303"] == []
+    # Outside a pull request (no verifier) every sign-off is read.
+    assert gate_messages(old, new) == []
+
+
+def test_a_reopen_sign_off_made_before_the_last_reopen_is_used_up() -> None:
+    timeline = events(("2026-11-20T10:00:00+00:00", "detected"),
+                      ("2026-11-21T10:00:00+00:00", "reopen"),
+                      ("2026-11-22T10:00:00+00:00", "reopen"))
+    old = incident(status="resolved", timeline=timeline)
+    moved = incident(status="investigating", timeline=[*timeline, {
+        "at": "2026-11-23T10:00:00+00:00", "type": "reopen", "text": "again"}])
+
+    def with_reopen_at(at: str) -> Record:
+        return with_signoffs(moved, signoff(moved, "incident_commander", "dave", gate="reopen",
+                                            at=at))
+
+    missing = [("OL303", "INC-2031-0001: reopening: missing sign-off: incident_commander "
+                         "(eligible: dave, heidi, judy)")]
+    assert gate_messages(old, with_reopen_at("2026-11-21T12:00:00+00:00")) == missing
+    assert gate_messages(old, with_reopen_at("2026-11-22T12:00:00+00:00")) == []
+    first = incident(status="resolved", timeline=events(("2026-11-20T10:00:00+00:00",
+                                                         "detected")))
+    assert gate_messages(first, with_reopen_at("2026-11-19T12:00:00+00:00")) == []
+    no_time = incident(status="resolved", timeline=[{"type": "reopen", "text": "x"}])
+    assert gate_messages(no_time, with_reopen_at("2026-11-19T12:00:00+00:00")) == []

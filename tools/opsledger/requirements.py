@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import combinations
+from typing import Any
 
 from opsledger import fieldpath, lifecycle
 from opsledger.ledger import Record
@@ -22,7 +23,7 @@ def release_slots(record: Record, policy: Policy, phase: str = "full") -> list[S
         when = rule.get("when", {})
         value = fieldpath.get(data, fieldpath.parse(str(when.get("field"))))
         if ("equals" in when and value == when["equals"]) or value in when.get("in", []):
-            slots += [Slot(s["role"], int(s.get("count", 1))) for s in rule["require"]]
+            slots += _rule_slots(rule)
     return _merge(slots)
 
 
@@ -35,9 +36,13 @@ def possible_slot_sets(policy: Policy) -> Iterator[tuple[str, list[Slot]]]:
             for chosen in combinations(rules, size):
                 slots = policy.risk_slots(risk, "normal")
                 for rule in chosen:
-                    slots += [Slot(s["role"], int(s.get("count", 1))) for s in rule["require"]]
+                    slots += _rule_slots(rule)
                 names = ", ".join(f"rule {str(rule.get('name', '?'))!r}" for rule in chosen)
                 yield f"risk {risk}" + (f" with {names}" if names else ""), _merge(slots)
+
+
+def _rule_slots(rule: dict[str, Any]) -> list[Slot]:
+    return [Slot(s["role"], int(s.get("count", 1))) for s in rule["require"]]
 
 
 def _merge(slots: list[Slot]) -> list[Slot]:
@@ -124,7 +129,7 @@ def named_gate(record: Record, policy: Policy, name: str) -> Gate:
             return Gate(name, name, tuple(release_slots(record, policy)), decision="cancel",
                         also=(requester,) if requester else ())
         return Gate(name, name, tuple(release_slots(record, policy, phase)))
-    return Gate(name, name, tuple(policy.gate(name.split(":", 1)[0])))
+    return Gate(name, name, tuple(policy.gate(name.partition(":")[0])))
 
 
 def requester_refusal(record: Record, person: str, decision: object, gate: object) -> str | None:

@@ -272,14 +272,17 @@ def test_incident_gates(old: str, new: str, fields: dict[str, Any], old_severity
 
 def test_incident_gates_read_the_policys_slots() -> None:
     incidents = dict(POLICY.data["incidents"])
-    incidents["gates"] = {"decline": [{"role": "comms_lead", "count": 2}]}
+    incidents["gates"] = {"decline": [{"role": "comms_lead", "count": 2}],
+                          "close": [{"role": "comms_lead"}]}
     policy = policy_with(incidents=incidents)
     assert gate_for(incident(), "triage", "declined", policy) == \
         Gate("decline", "declining", (Slot("comms_lead", 2),))
     # A gate the policy leaves out still needs the incident commander.
     assert gate_for(incident(), "triage", "cancelled", policy) == \
         Gate("cancel", "cancelling", IC)
-    assert close_gate(policy) == Gate("close", "closing (postmortem approval)", IC)
+    assert close_gate(policy) == Gate("close", "closing (postmortem approval)",
+                                      (Slot("comms_lead"),))
+    assert close_gate(POLICY) == Gate("close", "closing (postmortem approval)", IC)
 
 
 def test_approval_and_named_gates() -> None:
@@ -522,7 +525,8 @@ def test_a_review_is_compared_with_the_content_and_the_change_at_its_commit() ->
     assert unchanged.review_problem(data, rel, made.path) == \
         "review 901 approved commit 0123456789ab, where this pull request had not changed " \
         "REL-2031-0001: a review approves only what it saw changed"
-    changed = verifier([review()], made, changed_by=lambda commit, at: commit == REVIEWED)
+    changed = verifier([review()], made, changed_by=lambda commit, at: commit == REVIEWED and
+                       at.id == "REL-2031-0001")
     assert changed.review_problem(data, rel, made.path) is None
 
 
@@ -555,8 +559,9 @@ def test_one_review_proves_one_role_of_one_record() -> None:
 ])
 def test_a_malformed_sign_off(fields: dict[str, Any], reason: str) -> None:
     rel = release()
-    verdict = judge(rel, signoff(rel, "qa", "carol", **fields), POLICY, None, {})
-    assert (verdict.state, verdict.reason) == (State.MALFORMED, reason)
+    made = signoff(rel, "qa", "carol", **fields)
+    verdict = judge(rel, made, POLICY, None, {})
+    assert (verdict.signoff, verdict.state, verdict.reason) == (made, State.MALFORMED, reason)
 
 
 def test_evidence_the_policy_does_not_accept() -> None:
@@ -614,7 +619,7 @@ def test_a_retired_key_verifies_only_what_was_merged_before(carol_key: Path) -> 
         return judge(rel, good, policy, Verifier(policy, now=CLOCK, **fields), {}).state
 
     assert state() is State.FORGED  # not merged: judged as signed now, after the retirement
-    assert state(merged_at=lambda path: before) is State.VALID
+    assert state(merged_at=lambda path: before if path == good.path else None) is State.VALID
     assert state(merged_at=lambda path: None) is State.FORGED
     assert state(merged_at=lambda path: CLOCK) is State.FORGED
     # A sign-off the pull request adds is new, whatever history says of its path.
@@ -627,6 +632,8 @@ def test_a_retired_key_verifies_only_what_was_merged_before(carol_key: Path) -> 
 def test_merged_means_merged_before_this_pull_request() -> None:
     assert not Verifier(POLICY).merged("a")
     assert Verifier(POLICY, merged_at=lambda path: CLOCK).merged("a")
+    only_a = Verifier(POLICY, merged_at=lambda path: CLOCK if path == "a" else None)
+    assert only_a.merged("a") and not only_a.merged("b")
     assert not Verifier(POLICY, merged_at=lambda path: None).merged("a")
     assert not Verifier(POLICY, merged_at=lambda path: CLOCK, added=frozenset(["a"])).merged("a")
     assert Verifier(POLICY, merged_at=lambda path: CLOCK, added=frozenset(["b"])).merged("a")
@@ -754,7 +761,8 @@ def test_the_role_must_be_held(role: str, person: str, fields: dict[str, Any], m
                                problem: str | None) -> None:
     rel = release(status="submitted")
     made = signoff(rel, role, person, **fields)
-    check = Verifier(POLICY, merged_at=lambda path: CLOCK) if merged else None
+    check = Verifier(POLICY, merged_at=lambda path: CLOCK if path == made.path else None) \
+        if merged else None
     found = problems_of(with_signoffs(rel, made), POLICY, check) if check is None else \
         [p for p in problems_of(with_signoffs(rel, made), POLICY, check) if "OL151" in p]
     assert found == ([f"releases/REL-2031-0001/{problem}"] if problem else [])
@@ -1101,7 +1109,18 @@ def test_gates_are_left_out_on_request() -> None:
     rel = release(status="approved")
     assert [p for p in check_change(change(release(), rel), gates=False)
             if p.code == "OL303"] == []
-    assert [p.code for p in check_change(change(release(), rel))] == ["OL303"]
+    assert [(p.code, p.field) for p in check_change(change(release(), rel))] == \
+        [("OL303", "status")]
+
+
+def test_a_gate_verifies_the_evidence_of_its_sign_offs() -> None:
+    lower = incident(severity="SEV3")
+    new = with_signoffs(lower, signoff(lower, "incident_commander", "dave", gate="downgrade",
+                                       signature="junk"))
+    added = Verifier(POLICY, added=frozenset(s.path for s in new.signoffs))
+    assert gate_messages(incident(severity="SEV2"), new, added) == [
+        ("OL303", "INC-2031-0001: downgrading severity: missing sign-off: incident_commander "
+                  "(eligible: dave, heidi, judy)")]
 
 
 def test_the_requester_who_may_cancel_is_read_from_the_base() -> None:
@@ -1153,3 +1172,102 @@ def test_a_reopen_sign_off_made_before_the_last_reopen_is_used_up() -> None:
     assert gate_messages(first, with_reopen_at("2026-11-19T12:00:00+00:00")) == []
     no_time = incident(status="resolved", timeline=[{"type": "reopen", "text": "x"}])
     assert gate_messages(no_time, with_reopen_at("2026-11-19T12:00:00+00:00")) == []
+
+
+def test_a_gate_met_on_one_edge_of_the_walk_is_not_judged_again() -> None:
+    created = change(None, release(status="implementing"))
+    assert [(edge, e.gate.purpose) for edge, e in gate_evaluations(created)] == [
+        (("submitted", "approved"), "approval")]
+
+
+def test_a_reopen_counts_only_a_sign_off_the_pull_request_adds(
+        sample_keys: dict[str, Path]) -> None:
+    old = incident(status="resolved")
+    moved = incident(status="investigating", timeline=[
+        {"at": "2026-11-23T10:00:00+00:00", "type": "reopen", "text": "again"}])
+    new = with_signoffs(moved, signed(sample_keys["dave"], moved, "incident_commander", "dave",
+                                      gate="reopen"))
+    missing = [("OL303", "INC-2031-0001: reopening: missing sign-off: incident_commander "
+                         "(eligible: dave, heidi, judy)")]
+    assert gate_messages(old, new, Verifier(POLICY, added=frozenset())) == missing
+    assert gate_messages(old, new, Verifier(POLICY, added=frozenset(
+        s.path for s in new.signoffs))) == []
+
+
+def test_only_a_reopen_is_used_up_by_the_last_reopen() -> None:
+    # A downgrade signed before the incident's last reopen still counts for the downgrade.
+    reopened = events(("2026-11-22T10:00:00+00:00", "reopen"))
+    lower = incident(severity="SEV3", timeline=reopened)
+    new = with_signoffs(lower, signoff(lower, "incident_commander", "dave", gate="downgrade",
+                                       at="2026-11-21T10:00:00+00:00"))
+    assert gate_messages(incident(severity="SEV2", timeline=reopened), new) == []
+
+
+def test_the_timeline_problem_points_at_the_last_event_left() -> None:
+    times = [f"2026-11-20T1{n}:00:00+00:00" for n in range(3)]
+    old = incident(timeline=events(*((t, "update") for t in times)))
+    assert [p[1:] for p in found(old, incident(timeline=events(*((t, "update")
+                                                                 for t in times[:2]))))] == [
+        ("timeline.1", "INC-2031-0001: timeline event 3 (2026-11-20T12:00:00+00:00, update) was "
+                       "edited or removed; the timeline is append-only: add a `correction` "
+                       "event instead")]
+    # Every event after the first edit differs too: one problem says it.
+    swapped = incident(timeline=events(*((t, "update") for t in reversed(times))))
+    assert [p[1] for p in found(old, swapped)] == ["timeline.0"]
+
+
+def test_a_long_requester_is_cut_in_the_refusal() -> None:
+    long_name = "r" * 50
+    assert requester_refusal(release(requested_by=long_name), "bob", "cancel", "cancel") == \
+        f"only the requester of a release signs as requester (REL-2031-0001's requested_by " \
+        f"is {'r' * 40})"
+
+
+def test_a_rule_without_a_name_and_a_normal_change_type() -> None:
+    releases = dict(POLICY.data["releases"])
+    releases["required_signoffs"] = {"low": [{"role": "dev_lead"}]}
+    releases["rules"] = [{"when": {"field": "system", "equals": "search"},
+                          "require": [{"role": "qa", "count": 2}]}]
+    releases["change_types"] = {"normal": [{"role": "ops"}]}
+    assert list(possible_slot_sets(policy_with(releases=releases))) == [
+        ("risk low", [Slot("ops")]), ("risk low with rule '?'", [Slot("ops"), Slot("qa", 2)])]
+
+
+def test_a_merged_gate_reads_the_policys_merged_slots() -> None:
+    incidents = dict(POLICY.data["incidents"])
+    incidents["gates"] = {"merged": [{"role": "comms_lead"}]}
+    policy = policy_with(incidents=incidents)
+    assert named_gate(incident(), policy, "merged:INC-2026-0001").slots == (Slot("comms_lead"),)
+    assert named_gate(incident(), policy, "merged:a:b").slots == (Slot("comms_lead"),)
+    assert gate_for(incident(duplicate_of="INC-2026-0001"), "triage", "merged", policy) == \
+        Gate("merged:INC-2026-0001", "merging into INC-2026-0001", (Slot("comms_lead"),))
+
+
+def test_a_sign_off_by_someone_the_policy_does_not_know_is_forged() -> None:
+    rel = release()
+    stranger = signoff(rel, "qa", "zed", signature="junk")
+    verdict = judge(rel, stranger, POLICY, Verifier(POLICY), {})
+    assert verdict.state is State.FORGED
+
+
+def test_a_review_sign_off_by_someone_the_policy_does_not_know() -> None:
+    made, data = review_signoff(release(), "qa", "zed")
+    assert verifier([review()], made).review_problem(data, release(), made.path) == \
+        "zed (github_id in the policy) has no approving review on this pull request"
+
+
+def test_a_verified_signature_vouches_for_no_other_signature(carol_key: Path) -> None:
+    rel = release()
+    good = signed(carol_key, rel, "qa", "carol")
+    assert good.doc is not None
+    check = Verifier(POLICY)
+    assert check.signature_ok(good.doc.data, good.path)
+    other = {**good.doc.data, "signature": good.doc.data["signature"].replace("U1NIU0lH", "x")}
+    assert not check.signature_ok(other, good.path)
+
+
+def test_a_review_whose_user_is_not_an_object_is_no_ones() -> None:
+    made, data = review_signoff(release())
+    assert verifier([review(user="carol-c")], made).review_problem(data, release(),
+                                                                    made.path) == \
+        "carol (github_id in the policy) has no approving review on this pull request"

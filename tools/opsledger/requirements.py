@@ -14,10 +14,10 @@ from opsledger.obligations import postmortem_required
 from opsledger.policy import REQUESTER, Policy, Slot
 
 
-def release_slots(record: Record, policy: Policy, phase: str = "full") -> list[Slot]:
+def release_slots(record: Record, policy: Policy) -> list[Slot]:
+    """The approval's slots: the risk level's (or the change type's), and each rule's that
+    the record meets. An emergency start needs `policy.emergency_slots()` instead."""
     data = record.data
-    if phase == "emergency":
-        return policy.emergency_slots()
     slots = policy.risk_slots(str(data.get("risk")), str(data.get("change_type")))
     for rule in policy.rules():
         when = rule.get("when", {})
@@ -84,8 +84,7 @@ def _release_gate(record: Record, old: str | None, new: str, policy: Policy) -> 
     if new == "implementing" and old == "approved":
         return Gate("approval", "approval (still held when implementation starts)", full)
     if new == "implementing" and old in ("draft", "submitted") and emergency:
-        return Gate("emergency", "emergency start", tuple(release_slots(record, policy,
-                                                                        "emergency")))
+        return Gate("emergency", "emergency start", tuple(policy.emergency_slots()))
     if new == "closed" and old != "closed" and emergency:
         return Gate("review", "closing an emergency change (retroactive review)", full)
     if new == "rejected" and old != "rejected":
@@ -123,12 +122,12 @@ def approval_gate(record: Record, policy: Policy) -> Gate:
 def named_gate(record: Record, policy: Policy, name: str) -> Gate:
     """The gate a sign-off names, as the record would meet it."""
     if record.kind == "release":
-        phase = "emergency" if name == "emergency" else "full"
         requester = str(record.data.get("requested_by") or "")
         if name == "cancel":
             return Gate(name, name, tuple(release_slots(record, policy)), decision="cancel",
                         also=(requester,) if requester else ())
-        return Gate(name, name, tuple(release_slots(record, policy, phase)))
+        slots = policy.emergency_slots() if name == "emergency" else release_slots(record, policy)
+        return Gate(name, name, tuple(slots))
     return Gate(name, name, tuple(policy.gate(name.partition(":")[0])))
 
 

@@ -135,6 +135,11 @@ def test_path_to_is_the_shortest_walk(kind: lifecycle.Kind, state: str, emergenc
     assert lifecycle.path_to(kind, state, emergency) == walk
 
 
+def test_path_to_walks_the_normal_lifecycle_unless_told() -> None:
+    assert lifecycle.path_to("release", "implementing") == [
+        ("draft", "submitted"), ("submitted", "approved"), ("approved", "implementing")]
+
+
 def test_path_to_a_state_out_of_reach() -> None:
     assert lifecycle.path_to("release", "resolved") is None
     assert lifecycle.path_to("incident", "approved") is None
@@ -176,7 +181,16 @@ def test_release_slots_by_risk_and_rules() -> None:
         [Slot("dev_lead"), Slot("qa"), Slot("ops"), Slot("security")]
     assert release_slots(release(risk="low", system="identity"), POLICY) == \
         [Slot("dev_lead"), Slot("security")]
-    assert release_slots(release(risk="low"), POLICY, "emergency") == [Slot("ops_manager")]
+    # A rule the schema would refuse (no `when`) never applies, and never crashes.
+    releases = {**POLICY.data["releases"], "rules": [{"name": "x", "require": [{"role": "qa"}]}]}
+    assert release_slots(release(risk="low"), policy_with(releases=releases)) == [Slot("dev_lead")]
+
+
+def test_a_change_type_of_its_own_replaces_the_risk_levels_slots() -> None:
+    releases = {**POLICY.data["releases"], "change_types": {"standard": [{"role": "ops"}]}}
+    policy = policy_with(releases=releases)
+    assert release_slots(release(risk="medium", change_type="standard"), policy) == [Slot("ops")]
+    assert release_slots(release(risk="medium"), policy) == [Slot("dev_lead"), Slot("qa")]
 
 
 def test_a_rule_adding_a_larger_count_raises_the_slot() -> None:
@@ -189,6 +203,11 @@ def test_a_rule_adding_a_larger_count_raises_the_slot() -> None:
         [Slot("dev_lead", 2), Slot("qa")]
     assert release_slots(release(risk="critical", system="search"), policy)[-1] == \
         Slot("cab", 2)
+    # The larger count stands whichever comes first.
+    releases["rules"] = [{"name": "one cab member for search", "when": {
+        "field": "system", "equals": "search"}, "require": [{"role": "cab"}]}]
+    assert release_slots(release(risk="critical", system="search"),
+                         policy_with(releases=releases))[-1] == Slot("cab", 2)
 
 
 def test_possible_slot_sets_name_every_combination() -> None:
@@ -273,10 +292,15 @@ def test_incident_gates(old: str, new: str, fields: dict[str, Any], old_severity
 def test_incident_gates_read_the_policys_slots() -> None:
     incidents = dict(POLICY.data["incidents"])
     incidents["gates"] = {"decline": [{"role": "comms_lead", "count": 2}],
-                          "close": [{"role": "comms_lead"}]}
+                          "close": [{"role": "comms_lead"}], "reopen": [{"role": "ops"}],
+                          "downgrade": [{"role": "tech_support"}]}
     policy = policy_with(incidents=incidents)
     assert gate_for(incident(), "triage", "declined", policy) == \
         Gate("decline", "declining", (Slot("comms_lead", 2),))
+    assert gate_for(incident(), "resolved", "investigating", policy) == \
+        Gate("reopen", "reopening", (Slot("ops"),))
+    assert gate_for(incident(severity="SEV4"), "investigating", "investigating", policy,
+                    "SEV3") == Gate("downgrade", "downgrading severity", (Slot("tech_support"),))
     # A gate the policy leaves out still needs the incident commander.
     assert gate_for(incident(), "triage", "cancelled", policy) == \
         Gate("cancel", "cancelling", IC)
@@ -869,6 +893,9 @@ def test_edge_problems_name_the_way_out() -> None:
         "cancelled)"]
     emergency = release(change_type="emergency")
     assert list(edge_problems(emergency, "draft", "implementing")) == []
+    assert [p.message for p in edge_problems(emergency, "draft", "approved")] == [
+        "REL-2031-0001: status draft -> approved is not allowed (from draft: submitted, "
+        "cancelled, implementing)"]
     assert list(edge_problems(rel, None, "closed")) == []
     assert list(edge_problems(rel, "closed", "closed")) == []
 
@@ -885,6 +912,10 @@ def test_a_terminal_record_never_changes() -> None:
     assert ("OL207", "status", "INC-2031-0001: is closed, a terminal state: it can no longer "
                                "change") in found(incident(status="closed"), written)
     assert found(release(status="submitted"), release(status="submitted", title="x")) == []
+    # Each kind has its own terminal states.
+    assert [p[0] for p in found(release(status="rejected"),
+                                release(status="rejected", title="x"))] == ["OL207"]
+    assert found(incident(status="postmortem"), incident(status="postmortem", title="x")) == []
 
 
 def events(*pairs: tuple[str, str]) -> list[dict[str, str]]:
@@ -1048,6 +1079,18 @@ def test_implementation_starts_inside_its_window(old: str, fields: dict[str, Any
             if p[0] in ("OL209", "OL210")] == problems
 
 
+def test_a_release_moved_to_implementing_is_judged_now_whatever_it_writes() -> None:
+    around_now = {"start": "2026-11-27T11:30:00+00:00", "end": "2026-11-27T12:30:00+00:00"}
+    backdated = release(status="implementing", window=around_now,
+                        execution={"started_at": "2026-11-27T10:00:00+00:00"})
+    assert [p for p in found(release(status="approved", window=around_now), backdated)
+            if p[0] == "OL209"] == []
+    late = {"start": "2026-11-27T08:00:00+00:00", "end": "2026-11-27T09:00:00+00:00"}
+    claimed = release(status="implementing", window=late,
+                      execution={"started_at": "2026-11-27T08:30:00+00:00"})
+    assert [p[0] for p in found(release(status="approved", window=late), claimed)] == ["OL209"]
+
+
 def test_a_release_added_past_implementing_is_judged_at_its_start() -> None:
     inside = {"window": WINDOW, "execution": {"started_at": "2026-11-27T10:30:00+00:00"}}
     assert [p for p in found(None, release(status="succeeded", **inside))
@@ -1078,6 +1121,11 @@ def test_implementation_never_starts_in_a_freeze() -> None:
                                 policy=policy_with(releases=releases)) if p[0] == "OL210"] == [
         "REL-2031-0001: implementation started inside the freeze window 'audit'; only "
         "nothing may start then"]
+    releases["freeze_windows"][0]["allow"] = ["emergency", "standard"]
+    assert [p[2] for p in found(None, release(status="succeeded", **inside),
+                                policy=policy_with(releases=releases)) if p[0] == "OL210"] == [
+        "REL-2031-0001: implementation started inside the freeze window 'audit'; only "
+        "emergency, standard may start then"]
     emergency = release(status="succeeded", change_type="emergency", **inside)
     assert [p for p in found(None, emergency) if p[0] == "OL210"] == []
 

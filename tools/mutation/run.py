@@ -3,9 +3,11 @@ pull request may merge, against the tests that exercise them.
 
 The repository is copied to a scratch directory with `tools/opsledger` moved to
 `src/opsledger` (mutmut expects a src layout); the working tree is never touched. Prints every
-surviving mutant and writes their diffs to `survivors.diff` in the scratch directory.
+surviving mutant, with the reason it changes nothing observable where equivalent.txt gives
+one, and writes their diffs to `survivors.diff` in the scratch directory. Exit 0 when every
+survivor is a known equivalent one, 1 when another survives, 2 when mutmut could not run.
 
-    python tools/mutation/run.py [--workdir DIR] [MUTANT_NAME_PATTERN ...]
+    python tools/mutation/run.py [--workdir DIR] [--tests FILE ...] [MUTANT_NAME_GLOB ...]
 
 Run it through `make mutate` (which installs the `mutation` extra first).
 """
@@ -35,6 +37,8 @@ PLUGIN = "fastfirst"  # tools/mutation/fastfirst.py: the quickest tests first
 ALSO_COPY = ("tools/tests", "opsledger.yaml", "schemas", "releases", "incidents", "sample-keys",
              f"src/{PLUGIN}.py")
 NICE = 15  # the machine is shared: mutants run at low priority, one at a time
+EQUIVALENT = Path(__file__).with_name("equivalent.txt")
+SURVIVED = ("survived", "no tests", "suspicious")
 
 
 def tracked_files(repo: Path) -> list[str]:
@@ -82,23 +86,49 @@ def mutmut(workdir: Path, *args: str, capture: bool = False) -> str:
     done = subprocess.run(command, check=False, cwd=workdir, text=True,
                           capture_output=capture)
     if done.returncode != 0:
-        raise SystemExit(f"mutmut {args[0]} failed (exit {done.returncode}) in {workdir}")
+        print(f"mutmut {args[0]} failed (exit {done.returncode}) in {workdir}", file=sys.stderr)
+        raise SystemExit(2)
     return done.stdout if capture else ""
 
 
-def survivors(workdir: Path) -> list[str]:
+def statuses(workdir: Path) -> dict[str, str]:
+    """Each mutant's status but the killed ones (mutmut's `results`)."""
     listed = mutmut(workdir, "results", capture=True)
-    return [line.strip().rsplit(":", 1)[0] for line in listed.splitlines()
-            if line.strip().endswith((": survived", ": no tests", ": timeout", ": suspicious"))]
+    return dict(line.strip().rsplit(": ", 1) for line in listed.splitlines() if ": " in line)
 
 
-def report(workdir: Path, names: list[str], seconds: float) -> None:
-    diffs = [mutmut(workdir, "show", name, capture=True) for name in names]
-    (workdir / "survivors.diff").write_text("\n".join(diffs))
-    for name in names:
-        print(name)
-    print(f"{len(names)} surviving mutants in {seconds / 60:.1f} min; diffs in "
-          f"{workdir / 'survivors.diff'} (`cd {workdir} && mutmut browse` to explore)")
+def equivalent() -> dict[str, str]:
+    """The survivors known to change nothing observable: name -> why (equivalent.txt)."""
+    known = {}
+    for line in EQUIVALENT.read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, why = line.partition(" ")
+            known[name] = why.strip()
+    return known
+
+
+def report(workdir: Path, status: dict[str, str], seconds: float) -> int:
+    """Print the survivors, the known equivalent ones with why; 1 when any other survives."""
+    survived = sorted(name for name, state in status.items() if state in SURVIVED)
+    (workdir / "survivors.diff").write_text("\n".join(
+        mutmut(workdir, "show", name, capture=True) for name in survived))
+    known = equivalent()
+    new = [name for name in survived if name not in known]
+    for name in survived:
+        print(f"{name}: {status[name]}: " + (f"equivalent: {known[name]}" if name in known
+                                              else "NOT KNOWN TO BE EQUIVALENT"))
+    for name in sorted(n for n, state in status.items() if state == "timeout"):
+        print(f"{name}: timeout (the tests never finished: detected)")
+    stale = sorted(name for name in known if status.get(name, "killed") not in SURVIVED)
+    if stale:
+        print(f"listed in {EQUIVALENT.name} but no longer surviving: {', '.join(stale)}")
+    unrun = sum(state == "not checked" for state in status.values())
+    if unrun:
+        print(f"{unrun} mutants were not run (only some were asked for, or the run stopped)")
+    print(f"{len(survived)} surviving mutants ({len(new)} not known to be "
+          f"equivalent) in {seconds / 60:.1f} min; diffs in {workdir / 'survivors.diff'} "
+          f"(`cd {workdir} && mutmut browse` to explore)")
+    return 1 if new else 0
 
 
 def main() -> int:
@@ -117,8 +147,7 @@ def main() -> int:
     print(f"mutating {', '.join(MUTATED)} in {workdir}", flush=True)
     started = time.monotonic()
     mutmut(workdir, "run", "--max-children", "1", *options.mutants)
-    report(workdir, survivors(workdir), time.monotonic() - started)
-    return 0
+    return report(workdir, statuses(workdir), time.monotonic() - started)
 
 
 if __name__ == "__main__":

@@ -600,14 +600,6 @@ def test_an_owed_postmortem_cannot_be_withdrawn(keyed: GitLedger,
 
 # A revoke merged on main after the branch left it: what lands is the merge --------------
 
-@pytest.fixture
-def approved(submitted: GitLedger, keys: dict[str, Path]) -> str:
-    for role, person in (("dev_lead", "bob"), ("dba", "grace"), ("qa", "carol")):
-        sign(keys, "REL-2026-0004", role, person)
-    _approve(submitted)
-    return submitted.git("rev-parse", "HEAD")
-
-
 def _implement_on_a_branch(ledger: GitLedger, base: str) -> None:
     _fork(ledger, base, "implement")
     _implement(ledger, "dave")

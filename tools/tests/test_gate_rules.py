@@ -370,6 +370,31 @@ def test_gates_compare_by_value() -> None:
     assert gate.decision == "approve" and gate.also == ()
 
 
+def test_a_long_requester_is_cut_in_the_refusal() -> None:
+    long_name = "r" * 50
+    assert requester_refusal(release(requested_by=long_name), "bob", "cancel", "cancel") == \
+        f"only the requester of a release signs as requester (REL-2031-0001's requested_by " \
+        f"is {'r' * 40})"
+
+def test_a_rule_without_a_name_and_a_normal_change_type() -> None:
+    releases = dict(POLICY.data["releases"])
+    releases["required_signoffs"] = {"low": [{"role": "dev_lead"}]}
+    releases["rules"] = [{"when": {"field": "system", "equals": "search"},
+                          "require": [{"role": "qa", "count": 2}]}]
+    releases["change_types"] = {"normal": [{"role": "ops"}]}
+    assert list(possible_slot_sets(policy_with(releases=releases))) == [
+        ("risk low", [Slot("ops")]), ("risk low with rule '?'", [Slot("ops"), Slot("qa", 2)])]
+
+def test_a_merged_gate_reads_the_policys_merged_slots() -> None:
+    incidents = dict(POLICY.data["incidents"])
+    incidents["gates"] = {"merged": [{"role": "comms_lead"}]}
+    policy = policy_with(incidents=incidents)
+    assert named_gate(incident(), policy, "merged:INC-2026-0001").slots == (Slot("comms_lead"),)
+    assert named_gate(incident(), policy, "merged:a:b").slots == (Slot("comms_lead"),)
+    assert gate_for(incident(duplicate_of="INC-2026-0001"), "triage", "merged", policy) == \
+        Gate("merged:INC-2026-0001", "merging into INC-2026-0001", (Slot("comms_lead"),))
+
+
 # signoffs ----------------------------------------------------------------------------------
 
 def signoff(rec: Record, role: str, person: str, seq: int = 1, /, **fields: Any) -> Signoff:
@@ -803,6 +828,33 @@ def test_decisions_are_numbered_without_gaps() -> None:
         "1, 2, 3... without gaps (found [1, 3])"]
     assert problems_of(with_signoffs(rel, signoff(rel, "qa", "carol"),
                                      signoff(rel, "qa", "carol", 2))) == []
+
+
+def test_a_sign_off_by_someone_the_policy_does_not_know_is_forged() -> None:
+    rel = release()
+    stranger = signoff(rel, "qa", "zed", signature="junk")
+    verdict = judge(rel, stranger, POLICY, Verifier(POLICY), {})
+    assert verdict.state is State.FORGED
+
+def test_a_review_sign_off_by_someone_the_policy_does_not_know() -> None:
+    made, data = review_signoff(release(), "qa", "zed")
+    assert verifier([review()], made).review_problem(data, release(), made.path) == \
+        "zed (github_id in the policy) has no approving review on this pull request"
+
+def test_a_verified_signature_vouches_for_no_other_signature(carol_key: Path) -> None:
+    rel = release()
+    good = signed(carol_key, rel, "qa", "carol")
+    assert good.doc is not None
+    check = Verifier(POLICY)
+    assert check.signature_ok(good.doc.data, good.path)
+    other = {**good.doc.data, "signature": good.doc.data["signature"].replace("U1NIU0lH", "x")}
+    assert not check.signature_ok(other, good.path)
+
+def test_a_review_whose_user_is_not_an_object_is_no_ones() -> None:
+    made, data = review_signoff(release())
+    assert verifier([review(user="carol-c")], made).review_problem(data, release(),
+                                                                    made.path) == \
+        "carol (github_id in the policy) has no approving review on this pull request"
 
 
 # transitions -------------------------------------------------------------------------------
@@ -1262,60 +1314,3 @@ def test_the_timeline_problem_points_at_the_last_event_left() -> None:
     # Every event after the first edit differs too: one problem says it.
     swapped = incident(timeline=events(*((t, "update") for t in reversed(times))))
     assert [p[1] for p in found(old, swapped)] == ["timeline.0"]
-
-
-def test_a_long_requester_is_cut_in_the_refusal() -> None:
-    long_name = "r" * 50
-    assert requester_refusal(release(requested_by=long_name), "bob", "cancel", "cancel") == \
-        f"only the requester of a release signs as requester (REL-2031-0001's requested_by " \
-        f"is {'r' * 40})"
-
-
-def test_a_rule_without_a_name_and_a_normal_change_type() -> None:
-    releases = dict(POLICY.data["releases"])
-    releases["required_signoffs"] = {"low": [{"role": "dev_lead"}]}
-    releases["rules"] = [{"when": {"field": "system", "equals": "search"},
-                          "require": [{"role": "qa", "count": 2}]}]
-    releases["change_types"] = {"normal": [{"role": "ops"}]}
-    assert list(possible_slot_sets(policy_with(releases=releases))) == [
-        ("risk low", [Slot("ops")]), ("risk low with rule '?'", [Slot("ops"), Slot("qa", 2)])]
-
-
-def test_a_merged_gate_reads_the_policys_merged_slots() -> None:
-    incidents = dict(POLICY.data["incidents"])
-    incidents["gates"] = {"merged": [{"role": "comms_lead"}]}
-    policy = policy_with(incidents=incidents)
-    assert named_gate(incident(), policy, "merged:INC-2026-0001").slots == (Slot("comms_lead"),)
-    assert named_gate(incident(), policy, "merged:a:b").slots == (Slot("comms_lead"),)
-    assert gate_for(incident(duplicate_of="INC-2026-0001"), "triage", "merged", policy) == \
-        Gate("merged:INC-2026-0001", "merging into INC-2026-0001", (Slot("comms_lead"),))
-
-
-def test_a_sign_off_by_someone_the_policy_does_not_know_is_forged() -> None:
-    rel = release()
-    stranger = signoff(rel, "qa", "zed", signature="junk")
-    verdict = judge(rel, stranger, POLICY, Verifier(POLICY), {})
-    assert verdict.state is State.FORGED
-
-
-def test_a_review_sign_off_by_someone_the_policy_does_not_know() -> None:
-    made, data = review_signoff(release(), "qa", "zed")
-    assert verifier([review()], made).review_problem(data, release(), made.path) == \
-        "zed (github_id in the policy) has no approving review on this pull request"
-
-
-def test_a_verified_signature_vouches_for_no_other_signature(carol_key: Path) -> None:
-    rel = release()
-    good = signed(carol_key, rel, "qa", "carol")
-    assert good.doc is not None
-    check = Verifier(POLICY)
-    assert check.signature_ok(good.doc.data, good.path)
-    other = {**good.doc.data, "signature": good.doc.data["signature"].replace("U1NIU0lH", "x")}
-    assert not check.signature_ok(other, good.path)
-
-
-def test_a_review_whose_user_is_not_an_object_is_no_ones() -> None:
-    made, data = review_signoff(release())
-    assert verifier([review(user="carol-c")], made).review_problem(data, release(),
-                                                                    made.path) == \
-        "carol (github_id in the policy) has no approving review on this pull request"

@@ -1,5 +1,7 @@
-"""Mutation testing of the merge gate: mutmut 3 over the four modules that decide whether a
-pull request may merge, against the tests that exercise them.
+"""Mutation testing of the merge gate with mutmut 3.
+
+The four modules that decide whether a pull request may merge are mutated, one small edit at
+a time, and each mutant runs the tests that pin their rules.
 
 The repository is copied to a scratch directory with `tools/opsledger` moved to
 `src/opsledger` (mutmut expects a src layout); the working tree is never touched. Prints every
@@ -7,7 +9,7 @@ surviving mutant, with the reason it changes nothing observable where equivalent
 one, and writes their diffs to `survivors.diff` in the scratch directory. Exit 0 when every
 survivor is a known equivalent one, 1 when another survives, 2 when mutmut could not run.
 
-    python tools/mutation/run.py [--workdir DIR] [--tests FILE ...] [MUTANT_NAME_GLOB ...]
+    python tools/mutation/run.py [--workdir DIR] [--tests FILE,FILE...] [MUTANT_NAME_GLOB ...]
 
 Run it through `make mutate` (which installs the `mutation` extra first).
 """
@@ -135,15 +137,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workdir", type=Path, help="scratch directory (default: a new "
                         "temporary one); an existing one resumes where it stopped")
-    parser.add_argument("--tests", nargs="+", default=list(TESTS), metavar="FILE",
-                        help=f"test files of tools/tests to run (default: {' '.join(TESTS)})")
+    parser.add_argument("--tests", default=",".join(TESTS), metavar="FILE,FILE...",
+                        help=f"test files of tools/tests to run (default: {','.join(TESTS)})")
     parser.add_argument("mutants", nargs="*", help="only these mutants (mutmut name globs)")
     options = parser.parse_args()
     workdir = options.workdir or Path(tempfile.mkdtemp(prefix="opsledger-mutation-"))
     if not (workdir / "pyproject.toml").exists():
         workdir.mkdir(parents=True, exist_ok=True)
         copy_as_src_layout(REPO, workdir)
-        configure(workdir, options.tests)
+        configure(workdir, options.tests.split(","))
     print(f"mutating {', '.join(MUTATED)} in {workdir}", flush=True)
     started = time.monotonic()
     mutmut(workdir, "run", "--max-children", "1", *options.mutants)

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.test-installed
 
-.PHONY: demo test lint typecheck workflows shared site serve bench clean
+.PHONY: demo test lint typecheck workflows shared site serve bench mutate clean
 
 # What running needs (demo, site, serve); the test extras (playwright, mypy, ...) only for test.
 $(STAMP): pyproject.toml
@@ -61,6 +61,17 @@ $(BENCH_STAMP): $(TEST_STAMP)
 # e.g. make bench BENCH_ARGS=--quick. The site benchmark alone: benchmarks/site_build.py.
 bench: $(BENCH_STAMP)
 	nice -n 10 $(BIN)/python benchmarks/run.py $(BENCH_ARGS)
+
+MUTATION_STAMP := $(VENV)/.mutation-installed
+
+$(MUTATION_STAMP): $(TEST_STAMP)
+	$(BIN)/pip install --quiet -e '.[test,mutation]'
+	touch $(MUTATION_STAMP)
+
+# Mutation testing of the merge gate (lifecycle, transitions, requirements, signoffs) in a
+# scratch copy; prints the surviving mutants (tools/mutation/run.py --help).
+mutate: $(MUTATION_STAMP)
+	$(BIN)/python tools/mutation/run.py $(MUTATE_ARGS)
 
 clean:
 	rm -rf $(VENV) public .pytest_cache .mypy_cache .ruff_cache

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import combinations
+from typing import Any
 
 from opsledger import fieldpath, lifecycle
 from opsledger.ledger import Record
@@ -13,16 +14,16 @@ from opsledger.obligations import postmortem_required
 from opsledger.policy import REQUESTER, Policy, Slot
 
 
-def release_slots(record: Record, policy: Policy, phase: str = "full") -> list[Slot]:
+def release_slots(record: Record, policy: Policy) -> list[Slot]:
+    """The approval's slots: the risk level's (or the change type's), and each rule's that
+    the record meets. An emergency start needs `policy.emergency_slots()` instead."""
     data = record.data
-    if phase == "emergency":
-        return policy.emergency_slots()
     slots = policy.risk_slots(str(data.get("risk")), str(data.get("change_type")))
     for rule in policy.rules():
         when = rule.get("when", {})
         value = fieldpath.get(data, fieldpath.parse(str(when.get("field"))))
         if ("equals" in when and value == when["equals"]) or value in when.get("in", []):
-            slots += [Slot(s["role"], int(s.get("count", 1))) for s in rule["require"]]
+            slots += _rule_slots(rule)
     return _merge(slots)
 
 
@@ -35,9 +36,13 @@ def possible_slot_sets(policy: Policy) -> Iterator[tuple[str, list[Slot]]]:
             for chosen in combinations(rules, size):
                 slots = policy.risk_slots(risk, "normal")
                 for rule in chosen:
-                    slots += [Slot(s["role"], int(s.get("count", 1))) for s in rule["require"]]
+                    slots += _rule_slots(rule)
                 names = ", ".join(f"rule {str(rule.get('name', '?'))!r}" for rule in chosen)
                 yield f"risk {risk}" + (f" with {names}" if names else ""), _merge(slots)
+
+
+def _rule_slots(rule: dict[str, Any]) -> list[Slot]:
+    return [Slot(s["role"], int(s.get("count", 1))) for s in rule["require"]]
 
 
 def _merge(slots: list[Slot]) -> list[Slot]:
@@ -79,8 +84,7 @@ def _release_gate(record: Record, old: str | None, new: str, policy: Policy) -> 
     if new == "implementing" and old == "approved":
         return Gate("approval", "approval (still held when implementation starts)", full)
     if new == "implementing" and old in ("draft", "submitted") and emergency:
-        return Gate("emergency", "emergency start", tuple(release_slots(record, policy,
-                                                                        "emergency")))
+        return Gate("emergency", "emergency start", tuple(policy.emergency_slots()))
     if new == "closed" and old != "closed" and emergency:
         return Gate("review", "closing an emergency change (retroactive review)", full)
     if new == "rejected" and old != "rejected":
@@ -118,13 +122,13 @@ def approval_gate(record: Record, policy: Policy) -> Gate:
 def named_gate(record: Record, policy: Policy, name: str) -> Gate:
     """The gate a sign-off names, as the record would meet it."""
     if record.kind == "release":
-        phase = "emergency" if name == "emergency" else "full"
         requester = str(record.data.get("requested_by") or "")
         if name == "cancel":
             return Gate(name, name, tuple(release_slots(record, policy)), decision="cancel",
                         also=(requester,) if requester else ())
-        return Gate(name, name, tuple(release_slots(record, policy, phase)))
-    return Gate(name, name, tuple(policy.gate(name.split(":", 1)[0])))
+        slots = policy.emergency_slots() if name == "emergency" else release_slots(record, policy)
+        return Gate(name, name, tuple(slots))
+    return Gate(name, name, tuple(policy.gate(name.partition(":")[0])))
 
 
 def requester_refusal(record: Record, person: str, decision: object, gate: object) -> str | None:

@@ -157,7 +157,8 @@ class Verifier:
 
 def named_role(review: dict[str, Any]) -> str | None:
     """The role a review's body names with `/approve ROLE`, if it names one."""
-    named = re.search(r"/approve\s+([a-z][a-z0-9_]*)", str(review.get("body") or ""))
+    # A missing body reads "None", which names no role.
+    named = re.search(r"/approve\s+([a-z][a-z0-9_]*)", str(review.get("body")))
     return named.group(1) if named else None
 
 
@@ -174,7 +175,8 @@ class Verdict:
 
 def judge(record: Record, signoff: Signoff, policy: Policy, verifier: Verifier | None,
           digests: dict[str, str]) -> Verdict:
-    data = signoff.doc.data if signoff.doc else {}
+    assert signoff.doc is not None  # judge_all leaves out the files that did not load
+    data = signoff.doc.data
     name = signoff.name
     if data.get("record") != record.id or data.get("role") != name.role or \
             data.get("by") != name.person or data.get("seq") != name.seq:

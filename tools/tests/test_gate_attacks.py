@@ -247,6 +247,41 @@ def test_implementation_after_a_revoke_fails(submitted: GitLedger, approved_then
                  IN_WINDOW]) == 1
 
 
+# 5b. Implementation starts when the check sees it, not when the record says --------------
+
+AFTER_WINDOW = "2026-12-09T02:30:00+00:00"
+
+
+@pytest.fixture
+def approved(submitted: GitLedger, keys: dict[str, Path]) -> str:
+    for role, person in (("dev_lead", "bob"), ("dba", "grace"), ("qa", "carol")):
+        sign(keys, "REL-2026-0004", role, person)
+    _approve(submitted)
+    return submitted.git("rev-parse", "HEAD")
+
+
+def _start_by_hand(ledger: GitLedger) -> None:
+    ledger.edit(f"{REL4}/release.yaml", "status: approved",
+                f"status: implementing\nexecution:\n  started_at: {IN_WINDOW}")
+    ledger.commit("implementing", who="dave")
+
+
+def test_implementation_started_inside_its_window(submitted: GitLedger, approved: str,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    _start_by_hand(submitted)
+    code, out = run_check(capsys, approved, "--now", IN_WINDOW)
+    assert code == 0, out
+
+
+def test_a_backdated_start_does_not_move_the_start_into_the_window(
+        submitted: GitLedger, approved: str, capsys: pytest.CaptureFixture[str]) -> None:
+    _start_by_hand(submitted)  # claims the window's time, a day after the window closed
+    code, out = run_check(capsys, approved, "--now", AFTER_WINDOW)
+    assert code == 1
+    assert f"OL209: REL-2026-0004: implementation started at {AFTER_WINDOW}, outside the " \
+           "window" in out
+
+
 # 6. Terminal side exits need their gate --------------------------------------------------
 
 def _to(ledger: GitLedger, path: str, old: str, new: str, who: str) -> None:
@@ -564,14 +599,6 @@ def test_an_owed_postmortem_cannot_be_withdrawn(keyed: GitLedger,
 
 
 # A revoke merged on main after the branch left it: what lands is the merge --------------
-
-@pytest.fixture
-def approved(submitted: GitLedger, keys: dict[str, Path]) -> str:
-    for role, person in (("dev_lead", "bob"), ("dba", "grace"), ("qa", "carol")):
-        sign(keys, "REL-2026-0004", role, person)
-    _approve(submitted)
-    return submitted.git("rev-parse", "HEAD")
-
 
 def _implement_on_a_branch(ledger: GitLedger, base: str) -> None:
     _fork(ledger, base, "implement")

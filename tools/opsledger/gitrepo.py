@@ -165,7 +165,7 @@ class GitRepo:
 
     def object_type(self, spec: str) -> str | None:
         """The type of the object `spec` names (tree, blob, commit), or None if none."""
-        found = self._objects().info(spec)
+        found = self.object_info(spec)
         return found[1] if found is not None else None
 
     def object_info(self, spec: str) -> tuple[str, str, int] | None:
@@ -250,7 +250,8 @@ class GitRepo:
         return self._batch
 
     def read_blob(self, sha: str, limit: int | None = None) -> bytes:
-        """The blob's content; ObjectTooLarge (unread) when it is over `limit` bytes."""
+        """The blob's content; ObjectTooLarge (its bytes passed over, not kept) when it is
+        over `limit` bytes."""
         found = self._objects().read(sha, "blob", limit)
         if found is None:
             raise FatalError(f"git object {sha[:12]} is missing from this clone")
